@@ -1,0 +1,105 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Db } from '../store/db/types.js';
+import authPlugin from './plugins/auth.js';
+import { sendProblem, toDomainError } from './problems.js';
+import { DomainError } from '../core/errors.js';
+import { Problem } from './schemas/common.js';
+import { Job, MaterializeViewInput, NqlForecastInput } from './schemas/jobs.js';
+import { registerSharedSchemas, validatorCompiler } from './validation.js';
+import healthRoutes from './routes/health.js';
+import jobRoutes from './routes/jobs.js';
+import dataPlaneRoutes from './routes/data-planes.js';
+import tokenRoutes from './routes/tokens.js';
+
+export interface ApiConfig {
+  /** Lease given by `run`/claim; executors must heartbeat before it ends. */
+  leaseMs: number;
+  /** Largest accepted request body, in bytes (413 above). */
+  bodyLimit: number;
+}
+
+export const DEFAULT_API_CONFIG: ApiConfig = { leaseMs: 30_000, bodyLimit: 1024 * 1024 };
+
+export interface AppDeps {
+  db: Db;
+  config?: Partial<ApiConfig>;
+  /** A pino logger; absent = no request logging (tests). */
+  logger?: FastifyBaseLogger;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db;
+    apiConfig: ApiConfig;
+  }
+}
+
+export const SHARED_SCHEMAS = [Problem, Job, MaterializeViewInput, NqlForecastInput];
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const config = { ...DEFAULT_API_CONFIG, ...deps.config };
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    bodyLimit: config.bodyLimit,
+    // Request ids in logs and responses let an operator find a request from a client's report.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('db', deps.db);
+  app.decorate('apiConfig', config);
+  registerSharedSchemas(SHARED_SCHEMAS);
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  app.setValidatorCompiler(validatorCompiler);
+
+  // An empty body on a POST whose body is optional (reschedule, cancel) is allowed, as the Narrative API allows it.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = (body as string).trim();
+    if (text === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(new DomainError('validation_failed', `the body is not valid JSON: ${(err as Error).message}`, {
+        errors: [{ in: 'body', pointer: '/', message: 'is not valid JSON' }],
+      }), undefined);
+    }
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const domain = toDomainError(err as never);
+    if (domain.code === 'internal') request.log.error({ err }, 'unhandled error');
+    return sendProblem(reply, request, domain);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, new DomainError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'jobplane API',
+        version: '0.1.0',
+        description: 'Job control plane for NQL data jobs, compatible with the Narrative Jobs API.',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'jp_<43 base64url chars>' } },
+      },
+      security: [{ bearerAuth: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json['$id'] as string) || `def-${i}` },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+
+  await app.register(authPlugin, { db: deps.db });
+  await app.register(healthRoutes);
+  await app.register(jobRoutes);
+  await app.register(dataPlaneRoutes);
+  await app.register(tokenRoutes);
+  return app;
+}

@@ -1,0 +1,7 @@
+/** `page`/`per_page` (1-indexed) as the SDK sends them, or `offset` (page_number * per_page) as the docs describe. */
+export function pageOf(q: { page?: number | undefined; per_page?: number | undefined; offset?: number | undefined }) {
+  const limit = q.per_page ?? 50;
+  if (q.offset !== undefined) return { limit, offset: q.offset, page: Math.floor(q.offset / limit) + 1 };
+  const page = q.page ?? 1;
+  return { limit, offset: (page - 1) * limit, page };
+}

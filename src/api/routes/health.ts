@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { DomainError } from '../../core/errors.js';
+
+export default async function healthRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/healthz', {
+    config: { public: true },
+    schema: { tags: ['health'], summary: 'Liveness: the process serves HTTP.', security: [],
+      response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+  }, async () => ({ status: 'ok' as const }));
+
+  app.get('/readyz', {
+    config: { public: true },
+    schema: { tags: ['health'], summary: 'Readiness: the database answers.', security: [],
+      response: { 200: Type.Object({ status: Type.Literal('ready'), database: Type.String() }) } },
+  }, async () => {
+    try {
+      await app.db.query('SELECT 1');
+    } catch (err) {
+      throw new DomainError('service_unavailable', `the database is unreachable: ${(err as Error).message}`);
+    }
+    return { status: 'ready' as const, database: app.db.kind };
+  });
+
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+}

@@ -1,0 +1,184 @@
+import { Type } from 'typebox';
+import { JOB_STATES } from '../../core/job-states.js';
+import { EXECUTION_CLUSTER_TYPES, JOB_TYPES } from '../../core/job.js';
+import { JOB_ORDERS } from '../../store/jobs.js';
+import { Nullable, NullableTimestamp, PageQuery, Timestamp, Uuid, StringEnum } from './common.js';
+
+export const JobStateSchema = StringEnum(JOB_STATES, {
+  description: 'failed, cancelled, completed, pending, pending_cancellation, running',
+});
+export const JobTypeSchema = StringEnum(JOB_TYPES, {
+  description: 'The type associated with the job: nql-forecast or materialize-view.',
+});
+export const ExecutionCluster = Type.Object(
+  { type: StringEnum(EXECUTION_CLUSTER_TYPES) },
+  {
+    additionalProperties: false,
+    description: 'dedicated: runs the job on a dedicated cluster; shared: runs the job on a shared cluster.',
+  },
+);
+
+export const Failure = Type.Object(
+  {
+    message: Type.String(),
+    timestamp: Type.String({ format: 'date-time' }),
+    value: Type.Object({}, { additionalProperties: true, description: 'Diagnostics, e.g. the engine error.' }),
+  },
+  { additionalProperties: false, description: 'causes of job failure' },
+);
+
+export const RequestSource = Type.Object(
+  {
+    type: Type.String({ description: 'api_user or process' }),
+    company_id: Type.Optional(Type.Integer()),
+    user_id: Type.Optional(Nullable(Type.Integer())),
+    name: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true, examples: [{ type: 'api_user', company_id: 1, user_id: 1248 }] },
+);
+
+export const MaterializeViewInput = Type.Object(
+  {
+    nql: Type.String({ minLength: 1, maxLength: 1_000_000 }),
+    dataset_id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+    stats_enabled: Type.Boolean(),
+    compiled_sql: Type.String({ minLength: 1, maxLength: 1_000_000 }),
+  },
+  { additionalProperties: false, $id: 'MaterializeViewInput' },
+);
+export const NqlForecastInput = Type.Object(
+  {
+    nql: Type.String({ minLength: 1, maxLength: 1_000_000 }),
+    compiled_sql: Type.String({ minLength: 1, maxLength: 1_000_000 }),
+  },
+  { additionalProperties: false, $id: 'NqlForecastInput' },
+);
+
+export const MaterializeViewResult = Type.Object(
+  {
+    dataset_id: Type.Integer(),
+    snapshot_id: Type.Integer({ description: 'Below 2^53, so JSON clients never round it.' }),
+    recalculation_id: Nullable(Type.String({ format: 'uuid' })),
+  },
+  { additionalProperties: true },
+);
+export const ForecastResult = Type.Object(
+  {
+    rows: Type.Integer(),
+    cost: Type.Integer({ description: 'micro-cents USD' }),
+    nql_type: Type.Literal('forecast'),
+    type: Type.Literal('success'),
+  },
+  { additionalProperties: true },
+);
+
+export const Job = Type.Object(
+  {
+    job_id: Uuid('Unique identifier for the job.'),
+    company_id: Type.Integer(),
+    data_plane_id: Uuid('The data plane the job runs on.'),
+    compute_pool_id: Nullable(Uuid('The compute pool associated with the job, if any.')),
+    execution_cluster: ExecutionCluster,
+    request_source: RequestSource,
+    state: JobStateSchema,
+    type: JobTypeSchema,
+    input: Type.Object({}, {
+      additionalProperties: true,
+      description: 'materialize-view: {nql, dataset_id, stats_enabled, compiled_sql}; nql-forecast: {nql, compiled_sql}',
+    }),
+    executor: Nullable(Type.String({ description: 'The internal job executor tied to the job.' })),
+    failures: Type.Array(Failure),
+    idempotency_key: Type.String({ description: 'The unique ID associated with the job.' }),
+    result: Nullable(Type.Object({}, {
+      additionalProperties: true,
+      description: 'materialize-view: {dataset_id, snapshot_id, recalculation_id}; nql-forecast: {rows, cost, nql_type, type}',
+    })),
+    priority: Type.Integer(),
+    attempt: Type.Integer({ description: 'The fencing token of the current lease (1 for the first run).' }),
+    max_attempts: Type.Integer(),
+    lease_expires_at: NullableTimestamp('When the current lease ends unless the executor heartbeats.'),
+    retry_at: NullableTimestamp('When a failed job becomes claimable again.'),
+    cancel_requested_at: NullableTimestamp('When cancellation was requested.'),
+    created_at: Timestamp('The timestamp representing when the job was created.'),
+    updated_at: Timestamp('The timestamp representing when the job was updated.'),
+    dequeued_at: NullableTimestamp('When the job started executing.'),
+    ended_at: NullableTimestamp('The timestamp representing when the job finished.'),
+  },
+  { $id: 'Job', additionalProperties: false },
+);
+
+export const JobIdParams = Type.Object(
+  { job_id: Uuid('Unique identifier for a job.') },
+  { additionalProperties: false },
+);
+
+export const CreateJobBody = Type.Object(
+  {
+    type: JobTypeSchema,
+    input: Type.Object({}, { additionalProperties: true, description: 'Validated against the schema of `type`.' }),
+    data_plane_id: Type.Optional(Uuid('Defaults to the company\'s default data plane.')),
+    compute_pool_id: Type.Optional(Uuid()),
+    execution_cluster: Type.Optional(ExecutionCluster),
+    idempotency_key: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    priority: Type.Optional(Type.Integer({ minimum: -100, maximum: 100, description: 'Higher runs first.' })),
+  },
+  { additionalProperties: false },
+);
+
+export const RunBody = Type.Object(
+  {
+    executor: Type.String({
+      minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9._:@/-]*$',
+      description: 'Identifier of the executor that will run the job, e.g. job-executor-<uuid>.',
+    }),
+  },
+  { additionalProperties: false, description: 'Assigns an executor to a pending or failed job and moves it to running.' },
+);
+
+export const RescheduleBody = Type.Object(
+  { force: Type.Optional(Type.Boolean({ default: false, description: 'Also reschedule a terminal job.' })) },
+  { additionalProperties: false },
+);
+
+export const RescheduleResponse = Type.Object(
+  { outcome: StringEnum(['rescheduled', 'skipped_terminal']), job: Type.Ref('Job') },
+  { additionalProperties: false },
+);
+
+export const ListJobsQuery = Type.Object(
+  {
+    state: Type.Optional(JobStateSchema),
+    type: Type.Optional(JobTypeSchema),
+    data_plane_id: Type.Optional(Uuid()),
+    dataset_id: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+    order_by: Type.Optional(StringEnum(JOB_ORDERS, { default: 'created_at_desc' })),
+    ...PageQuery,
+  },
+  { additionalProperties: false },
+);
+
+export const JobList = Type.Object(
+  {
+    current_page: Type.Integer(),
+    total_records: Type.Integer(),
+    total_pages: Type.Integer(),
+    records: Type.Array(Type.Ref('Job')),
+  },
+  { additionalProperties: false },
+);
+
+export const JobEvent = Type.Object(
+  {
+    id: Type.Integer(),
+    job_id: Uuid(),
+    action: Type.String(),
+    from_state: Nullable(JobStateSchema),
+    to_state: JobStateSchema,
+    attempt: Type.Integer(),
+    executor: Nullable(Type.String()),
+    actor: Type.Object({}, { additionalProperties: true }),
+    at: Type.String({ format: 'date-time' }),
+  },
+  { additionalProperties: false },
+);

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerServe } from './commands/serve.js';
+import { registerAdmin } from './commands/admin.js';
+
+const program = new Command()
+  .name('jobplane')
+  .description('Job control plane and data-plane operator for NQL data jobs')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerServe(program);
+registerAdmin(program);
+
+program.parseAsync(process.argv).catch((err: Error) => {
+  process.stderr.write(`jobplane: ${err.message}\n`);
+  process.exit(1);
+});

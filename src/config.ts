@@ -1,0 +1,50 @@
+import path from 'node:path';
+
+/** Everything `jobplane serve` can be told, from flags first, then environment, then defaults. */
+export interface ServeConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  leaseMs: number;
+  heartbeatMs: number;
+  bodyLimit: number;
+  logLevel: string;
+  /** Run the in-process data-plane operator (`--no-operator` turns it off). */
+  operator: boolean;
+}
+
+export interface ServeFlags {
+  port?: string | undefined;
+  host?: string | undefined;
+  dataDir?: string | undefined;
+  operator?: boolean | undefined;
+}
+
+function intFrom(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined || text === '') return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`${name} must be an integer between ${min} and ${max}, got "${text}"`);
+  }
+  return n;
+}
+
+export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): ServeConfig {
+  const leaseMs = intFrom('JOBPLANE_LEASE_MS', env['JOBPLANE_LEASE_MS'], 30_000, 1_000, 3_600_000);
+  const heartbeatMs = intFrom('JOBPLANE_HEARTBEAT_MS', env['JOBPLANE_HEARTBEAT_MS'], Math.min(10_000, Math.floor(leaseMs / 3)), 100, leaseMs);
+  if (heartbeatMs * 2 > leaseMs) {
+    throw new Error(`JOBPLANE_HEARTBEAT_MS (${heartbeatMs}) must be at most half of JOBPLANE_LEASE_MS (${leaseMs}), or leases expire between beats`);
+  }
+  return {
+    port: intFrom('--port/PORT', flags.port ?? env['PORT'], 8080, 0, 65_535),
+    host: flags.host ?? env['HOST'] ?? '127.0.0.1',
+    dataDir: path.resolve(flags.dataDir ?? env['JOBPLANE_DATA_DIR'] ?? './.jobplane'),
+    databaseUrl: env['DATABASE_URL'] || undefined,
+    leaseMs,
+    heartbeatMs,
+    bodyLimit: intFrom('JOBPLANE_BODY_LIMIT', env['JOBPLANE_BODY_LIMIT'], 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    logLevel: env['LOG_LEVEL'] ?? 'info',
+    operator: flags.operator ?? env['JOBPLANE_OPERATOR'] !== 'false',
+  };
+}

@@ -1,0 +1,66 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../api/app.js';
+import type { ServeConfig } from '../config.js';
+import type { Db } from '../store/db/types.js';
+import { openStore } from '../store/open.js';
+import { bootstrap } from '../store/bootstrap.js';
+import { acquireLock, updateLock } from './data-dir-lock.js';
+import { adminSocketPath, startAdminSocket } from './admin-socket.js';
+
+export interface RunningServer {
+  url: string;
+  app: FastifyInstance;
+  db: Db;
+  logger: Logger;
+  /** Stops accepting, finishes in-flight requests, stops background work, closes the database. */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ServeConfig, logger: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
+  const embedded = !config.databaseUrl;
+  // The embedded database belongs to one process: refuse a second serve before touching its files.
+  const releaseLock = embedded ? await acquireLock(config.dataDir, { kind: 'serve' }) : async () => {};
+  const cleanups: Array<() => Promise<unknown>> = [releaseLock];
+  const runCleanups = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch((err) => logger.error({ err }, 'shutdown step failed'));
+  };
+  try {
+    const db = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    cleanups.push(() => db.close());
+    const boot = await bootstrap(db);
+    if (boot.adminToken) {
+      const file = path.join(config.dataDir, 'admin-token');
+      await writeFile(file, `${boot.adminToken}\n`, { mode: 0o600 });
+      // Printed once, on the very first start; afterwards only the 0600 file has it.
+      process.stderr.write(`\nAdmin token (shown once, also written to ${file}):\n${boot.adminToken}\n\n`);
+    }
+    const app = await buildApp({
+      db, logger: logger.child({ component: 'api' }),
+      config: { leaseMs: config.leaseMs, bodyLimit: config.bodyLimit },
+    });
+    cleanups.push(() => app.close());
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+    if (embedded) {
+      const socket = adminSocketPath(config.dataDir);
+      const admin = await startAdminSocket(db, socket);
+      cleanups.push(() => admin.close());
+      await updateLock(config.dataDir, { kind: 'serve', url, adminSocket: socket });
+    }
+    logger.info({ url, database: db.kind, dataDir: config.dataDir }, 'jobplane serving');
+    let closing: Promise<void> | undefined;
+    return {
+      url, app, db, logger,
+      close: () => (closing ??= runCleanups()),
+    };
+  } catch (err) {
+    await runCleanups();
+    throw err;
+  }
+}

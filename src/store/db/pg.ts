@@ -1,0 +1,156 @@
+import pg from 'pg';
+import { parseInt8, type Db, type Queryable } from './types.js';
+
+const TYPE_INT8 = 20;
+const TYPE_NUMERIC = 1700;
+
+/** Type parsers scoped to our pools (not `pg.types` globals, which would change other users of `pg` in-process). */
+const typeParsers = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === TYPE_INT8) return parseInt8;
+    if (oid === TYPE_NUMERIC) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+export interface PgDbOptions {
+  connectionString: string;
+  max?: number;
+  applicationName?: string;
+}
+
+export class PgDb implements Db {
+  readonly kind = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  private listener: pg.PoolClient | undefined;
+  private listenerStarting: Promise<pg.PoolClient> | undefined;
+  private readonly handlers = new Map<string, Set<(payload: string) => void>>();
+  private closed = false;
+
+  constructor(opts: PgDbOptions) {
+    this.pool = new pg.Pool({
+      connectionString: opts.connectionString,
+      max: opts.max ?? 10,
+      application_name: opts.applicationName ?? 'jobplane',
+      types: typeParsers,
+    });
+    // An idle client that loses its connection emits 'error' on the pool; without a handler it would crash the process.
+    this.pool.on('error', () => {});
+  }
+
+  async query<T>(text: string, values?: readonly unknown[]): Promise<T[]> {
+    const res = await this.pool.query(text, values as unknown[] | undefined);
+    return res.rows as T[];
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pool.query(sql);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(clientQueryable(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async withAdvisoryLock<T>(key: number, fn: (conn: Queryable) => Promise<T>, opts: { wait?: boolean } = {}) {
+    const client = await this.pool.connect();
+    let locked = false;
+    try {
+      if (opts.wait === false) {
+        const res = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key]);
+        if (!res.rows[0]?.ok) return undefined;
+      } else {
+        await client.query('SELECT pg_advisory_lock($1)', [key]);
+      }
+      locked = true;
+      return await fn(clientQueryable(client));
+    } finally {
+      if (locked) await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => {});
+      client.release();
+    }
+  }
+
+  async listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+    const client = await this.ensureListener();
+    let set = this.handlers.get(channel);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(channel, set);
+      await client.query(`LISTEN ${quoteIdent(channel)}`);
+    }
+    set.add(onMessage);
+    return async () => {
+      set!.delete(onMessage);
+    };
+  }
+
+  async notify(channel: string, payload: string): Promise<void> {
+    await this.pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.listener?.release(true);
+    this.listener = undefined;
+    await this.pool.end();
+  }
+
+  /**
+   * One dedicated connection carries every LISTEN. If it drops (server restart, network), it is re-opened and the
+   * channels re-subscribed; notifications sent meanwhile are lost, which is why every waiter also polls.
+   */
+  private ensureListener(): Promise<pg.PoolClient> {
+    if (this.listener) return Promise.resolve(this.listener);
+    this.listenerStarting ??= (async () => {
+      const client = await this.pool.connect();
+      client.on('notification', (msg) => {
+        for (const handler of this.handlers.get(msg.channel) ?? []) handler(msg.payload ?? '');
+      });
+      client.on('error', () => {
+        if (this.listener === client) this.listener = undefined;
+        client.release(true);
+        if (!this.closed && this.handlers.size > 0) void this.resubscribe();
+      });
+      this.listener = client;
+      this.listenerStarting = undefined;
+      return client;
+    })();
+    return this.listenerStarting;
+  }
+
+  private async resubscribe(): Promise<void> {
+    for (let delay = 100; !this.closed; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        const client = await this.ensureListener();
+        for (const channel of this.handlers.keys()) await client.query(`LISTEN ${quoteIdent(channel)}`);
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+}
+
+function clientQueryable(client: pg.PoolClient): Queryable {
+  return {
+    async query<T>(text: string, values?: readonly unknown[]) {
+      const res = await client.query(text, values as unknown[] | undefined);
+      return res.rows as T[];
+    },
+  };
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

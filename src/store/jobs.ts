@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import type { Actor, Job, JobType, RequestSource } from '../core/job.js';
+import type { JobState } from '../core/job-states.js';
+import { DomainError } from '../core/errors.js';
+import type { Queryable } from './db/types.js';
+import { jobColumns, scopeCondition, toJob, ts, type JobRow, type JobScope } from './job-columns.js';
+
+export interface NewJob {
+  companyId: number;
+  dataPlaneId: string;
+  computePoolId: string | null;
+  executionCluster: 'dedicated' | 'shared';
+  requestSource: RequestSource;
+  type: JobType;
+  input: Record<string, unknown>;
+  idempotencyKey?: string | undefined;
+  maxAttempts: number;
+  priority: number;
+}
+
+export interface CreateJobResult {
+  job: Job;
+  /** false when the idempotency key matched an existing job, which is returned instead. */
+  created: boolean;
+}
+
+/**
+ * Creates a job and its `create` event in one statement. A repeated idempotency key returns the first job; the
+ * same key with a different type or input is a conflict (it would otherwise silently drop the second request).
+ */
+export async function jobCreate(db: Queryable, job: NewJob, actor: Actor): Promise<CreateJobResult> {
+  const datasetId = typeof job.input['dataset_id'] === 'number' ? job.input['dataset_id'] : null;
+  const values: unknown[] = [
+    randomUUID(), job.companyId, job.dataPlaneId, job.computePoolId, job.executionCluster,
+    JSON.stringify(job.requestSource), job.type, JSON.stringify(job.input), datasetId,
+    job.idempotencyKey ?? randomUUID(), job.maxAttempts, job.priority, JSON.stringify(actor),
+  ];
+  const rows = await db.query<JobRow>(
+    `WITH ins AS (
+       INSERT INTO jobs (job_id, company_id, data_plane_id, compute_pool_id, execution_cluster, request_source,
+                         type, input, dataset_id, idempotency_key, max_attempts, priority)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb, $9, $10, $11, $12)
+       ON CONFLICT (company_id, idempotency_key) DO NOTHING
+       RETURNING *
+     ), ev AS (
+       INSERT INTO job_events (job_id, action, from_state, to_state, attempt, executor, actor)
+       SELECT job_id, 'create', NULL, state, attempt, NULL, $13::jsonb FROM ins
+     )
+     SELECT ${jobColumns('ins')} FROM ins`,
+    values,
+  );
+  if (rows[0]) return { job: toJob(rows[0]), created: true };
+
+  const existing = await db.query<JobRow & { same: boolean }>(
+    `SELECT ${jobColumns('j')}, (j.type = $3 AND j.input = $4::jsonb) AS same
+       FROM jobs j WHERE j.company_id = $1 AND j.idempotency_key = $2`,
+    [job.companyId, job.idempotencyKey, job.type, JSON.stringify(job.input)],
+  );
+  const row = existing[0];
+  if (!row) throw new DomainError('conflict', 'the job could not be created; retry the request');
+  const { same, ...jobRow } = row;
+  if (!same) {
+    throw new DomainError(
+      'conflict',
+      `idempotency_key "${job.idempotencyKey}" was already used for job ${row.job_id} with a different type or input`,
+      { job_id: row.job_id },
+    );
+  }
+  return { job: toJob(jobRow), created: false };
+}
+
+export async function jobGet(db: Queryable, jobId: string, scope: JobScope): Promise<Job | undefined> {
+  const values: unknown[] = [jobId];
+  const rows = await db.query<JobRow>(
+    `SELECT ${jobColumns('j')} FROM jobs j WHERE j.job_id = $1 AND ${scopeCondition('j', scope, values)}`,
+    values,
+  );
+  return rows[0] ? toJob(rows[0]) : undefined;
+}
+
+export const JOB_ORDERS = ['created_at_asc', 'created_at_desc', 'updated_at_asc', 'updated_at_desc'] as const;
+export type JobOrder = (typeof JOB_ORDERS)[number];
+
+export interface JobListFilter {
+  state?: JobState | undefined;
+  type?: string | undefined;
+  dataPlaneId?: string | undefined;
+  datasetId?: number | undefined;
+  orderBy: JobOrder;
+  limit: number;
+  offset: number;
+}
+
+const ORDER_SQL: Record<JobOrder, string> = {
+  // job_id breaks ties so that pages never overlap or skip rows created in the same microsecond.
+  created_at_asc: 'j.created_at ASC, j.job_id ASC',
+  created_at_desc: 'j.created_at DESC, j.job_id DESC',
+  updated_at_asc: 'j.updated_at ASC, j.job_id ASC',
+  updated_at_desc: 'j.updated_at DESC, j.job_id DESC',
+};
+
+export async function jobList(
+  db: Queryable,
+  scope: JobScope,
+  filter: JobListFilter,
+): Promise<{ records: Job[]; total: number }> {
+  const values: unknown[] = [];
+  const where = [scopeCondition('j', scope, values)];
+  const add = (sql: (p: string) => string, value: unknown) => {
+    values.push(value);
+    where.push(sql(`$${values.length}`));
+  };
+  if (filter.state !== undefined) add((p) => `j.state = ${p}`, filter.state);
+  if (filter.type !== undefined) add((p) => `j.type = ${p}`, filter.type);
+  if (filter.dataPlaneId !== undefined) add((p) => `j.data_plane_id = ${p}::uuid`, filter.dataPlaneId);
+  if (filter.datasetId !== undefined) add((p) => `j.dataset_id = ${p}`, filter.datasetId);
+  const whereSql = where.join(' AND ');
+  const [page, count] = await Promise.all([
+    db.query<JobRow>(
+      `SELECT ${jobColumns('j')} FROM jobs j WHERE ${whereSql} ORDER BY ${ORDER_SQL[filter.orderBy]}
+        LIMIT ${filter.limit | 0} OFFSET ${filter.offset | 0}`,
+      values,
+    ),
+    db.query<{ total: number }>(`SELECT count(*)::int AS total FROM jobs j WHERE ${whereSql}`, values),
+  ]);
+  return { records: page.map(toJob), total: count[0]?.total ?? 0 };
+}
+
+export interface JobEvent {
+  id: number;
+  job_id: string;
+  action: string;
+  from_state: JobState | null;
+  to_state: JobState;
+  attempt: number;
+  executor: string | null;
+  actor: Actor;
+  at: string;
+}
+
+export async function jobEventsList(db: Queryable, jobId: string): Promise<JobEvent[]> {
+  return db.query<JobEvent>(
+    `SELECT id, job_id::text AS job_id, action, from_state, to_state, attempt, executor, actor,
+            ${ts('at')} AS at
+       FROM job_events WHERE job_id = $1 ORDER BY id`,
+    [jobId],
+  );
+}
