@@ -8,6 +8,7 @@ export default defineConfig({
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     // A run that finds no test files must fail, not pass.
     passWithNoTests: false,
+    globalSetup: ['./test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default', './test/support/closing-line-reporter.ts'],

@@ -8,7 +8,7 @@ import { sendProblem, toDomainError } from './problems.js';
 import { DomainError } from '../core/errors.js';
 import { Problem } from './schemas/common.js';
 import { Job, MaterializeViewInput, NqlForecastInput } from './schemas/jobs.js';
-import { registerSharedSchemas, validatorCompiler } from './validation.js';
+import { createValidators, type Validators } from './validation.js';
 import healthRoutes from './routes/health.js';
 import jobRoutes from './routes/jobs.js';
 import dataPlaneRoutes from './routes/data-planes.js';
@@ -34,6 +34,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Db;
     apiConfig: ApiConfig;
+    validators: Validators;
   }
 }
 
@@ -52,12 +53,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.decorate('db', deps.db);
   app.decorate('apiConfig', config);
-  registerSharedSchemas(SHARED_SCHEMAS);
+  const validators = createValidators(SHARED_SCHEMAS);
+  app.decorate('validators', validators);
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
-  app.setValidatorCompiler(validatorCompiler);
+  app.setValidatorCompiler(validators.compiler);
 
+  // JSON only (text/plain would otherwise be accepted and fail later as a confusing type error: 415 is clearer).
   // An empty body on a POST whose body is optional (reschedule, cancel) is allowed, as the Narrative API allows it.
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = (body as string).trim();
     if (text === '') return done(null, undefined);

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
@@ -21,6 +21,7 @@ export interface RunningServer {
 
 export async function startServer(config: ServeConfig, logger: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
   const embedded = !config.databaseUrl;
+  await mkdir(config.dataDir, { recursive: true });
   // The embedded database belongs to one process: refuse a second serve before touching its files.
   const releaseLock = embedded ? await acquireLock(config.dataDir, { kind: 'serve' }) : async () => {};
   const cleanups: Array<() => Promise<unknown>> = [releaseLock];

@@ -15,7 +15,6 @@ import {
   CreateJobBody, JobEvent, JobIdParams, JobList, ListJobsQuery, MaterializeViewInput, NqlForecastInput,
   RescheduleBody, RescheduleResponse, RunBody,
 } from '../schemas/jobs.js';
-import { validateNested } from '../validation.js';
 import { pageOf } from '../pagination.js';
 
 const INPUT_SCHEMAS = { 'materialize-view': MaterializeViewInput, 'nql-forecast': NqlForecastInput } as const;
@@ -68,7 +67,7 @@ export default async function jobRoutes(fastify: FastifyInstance): Promise<void>
   }, async (request, reply) => {
     const identity = identityOf(request);
     const body = request.body;
-    validateNested(INPUT_SCHEMAS[body.type], body.input, '/input');
+    app.validators.validateNested(INPUT_SCHEMAS[body.type], body.input, '/input');
     const dataPlaneId = await resolveDataPlane(app, identity.companyId, body.data_plane_id);
     if (body.compute_pool_id !== undefined) {
       const pool = await computePoolGet(app.db, body.compute_pool_id);

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { backends } from '../support/backends.js';
+import { forecastJob, startTestServer, type TestServer } from '../support/harness.js';
+
+type Need = [resource: string, access: 'read' | 'write'] | 'any';
+
+/** Every authenticated endpoint with the permission it needs. A test below checks the list is complete. */
+function endpoints(ids: { job: string; plane: string; token: string }): Array<{ method: string; path: string; route: string; need: Need; body?: unknown }> {
+  return [
+    { method: 'GET', path: '/jobs', route: '/jobs', need: ['jobs', 'read'] },
+    { method: 'POST', path: '/jobs', route: '/jobs', need: ['jobs', 'write'], body: forecastJob() },
+    { method: 'GET', path: `/jobs/${ids.job}`, route: '/jobs/{job_id}', need: ['jobs', 'read'] },
+    { method: 'GET', path: `/jobs/${ids.job}/events`, route: '/jobs/{job_id}/events', need: ['jobs', 'read'] },
+    { method: 'POST', path: `/jobs/${ids.job}/run`, route: '/jobs/{job_id}/run', need: ['jobs', 'write'], body: { executor: 'job-executor-x' } },
+    { method: 'POST', path: `/jobs/${ids.job}/reschedule`, route: '/jobs/{job_id}/reschedule', need: ['jobs', 'write'] },
+    { method: 'POST', path: `/jobs/${ids.job}/request-cancellation`, route: '/jobs/{job_id}/request-cancellation', need: ['jobs', 'write'] },
+    { method: 'POST', path: `/jobs/${ids.job}/cancel`, route: '/jobs/{job_id}/cancel', need: ['jobs', 'write'] },
+    { method: 'GET', path: '/data-planes', route: '/data-planes', need: ['data-planes', 'read'] },
+    { method: 'POST', path: '/data-planes', route: '/data-planes', need: ['data-planes', 'write'], body: { display_name: 'x' } },
+    { method: 'GET', path: `/data-planes/${ids.plane}`, route: '/data-planes/{data_plane_id}', need: ['data-planes', 'read'] },
+    { method: 'POST', path: `/data-planes/${ids.plane}/heartbeat`, route: '/data-planes/{data_plane_id}/heartbeat', need: ['data-planes', 'write'] },
+    { method: 'GET', path: `/data-planes/${ids.plane}/compute-pools`, route: '/data-planes/{data_plane_id}/compute-pools', need: ['data-planes', 'read'] },
+    { method: 'POST', path: `/data-planes/${ids.plane}/compute-pools`, route: '/data-planes/{data_plane_id}/compute-pools', need: ['data-planes', 'write'], body: { name: `p${Math.random().toString(36).slice(2, 8)}`, max_concurrency: 2 } },
+    { method: 'GET', path: '/whoami', route: '/whoami', need: 'any' },
+    { method: 'GET', path: '/access-tokens/tokens', route: '/access-tokens/tokens', need: ['access-tokens', 'read'] },
+    { method: 'POST', path: '/access-tokens/tokens', route: '/access-tokens/tokens', need: ['access-tokens', 'write'], body: { name: 't', permissions: [{ resource: 'jobs', access: 'read' }] } },
+    { method: 'DELETE', path: `/access-tokens/tokens/${ids.token}`, route: '/access-tokens/tokens/{access_token_id}', need: ['access-tokens', 'write'] },
+  ];
+}
+
+const PUBLIC_ROUTES = ['/healthz', '/readyz'];
+
+describe.each(backends())('authentication and permissions on every endpoint (%s)', (backend) => {
+  let server: TestServer;
+  let ids: { job: string; plane: string; token: string };
+  const tokens: Record<string, string> = {};
+
+  beforeAll(async () => {
+    server = await startTestServer(backend);
+    const job = await server.request('POST', '/jobs', { body: forecastJob() });
+    const victim = await server.token('jobs:read');
+    ids = { job: job.body.job_id, plane: server.dataPlaneId, token: victim.id };
+    const revoked = await server.token('all');
+    await server.request('DELETE', `/access-tokens/tokens/${revoked.id}`);
+    tokens['revoked'] = revoked.token;
+    const expired = await server.token('all', { expiresInSeconds: 3600 });
+    // Time travel for the one token: its expiry moves into the past (the API refuses to create such a token).
+    await server.database.db.query(`UPDATE access_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`, [expired.id]);
+    tokens['expired'] = expired.token;
+    tokens['unknown'] = `jp_${'A'.repeat(43)}`;
+    tokens['malformed'] = 'not-a-token';
+    for (const r of ['jobs', 'data-planes', 'access-tokens']) tokens[`${r}:read`] = (await server.token(`${r}:read`)).token;
+    tokens['nothing-relevant'] = (await server.token('nql:read')).token;
+  });
+  afterAll(async () => { await server?.close(); });
+
+  it('covers every route of the OpenAPI document', async () => {
+    const doc = (await server.request('GET', '/openapi.json', { token: null })).body;
+    const listed = new Set(endpoints(ids).map((e) => `${e.method} ${e.route}`));
+    for (const [path, ops] of Object.entries<Record<string, unknown>>(doc.paths)) {
+      if (PUBLIC_ROUTES.includes(path)) continue;
+      for (const method of Object.keys(ops)) expect(listed, `${method} ${path}`).toContain(`${method.toUpperCase()} ${path}`);
+    }
+  });
+
+  it('refuses a request without, or with a malformed, unknown, revoked or expired token (401)', async () => {
+    for (const e of endpoints(ids)) {
+      const cases: Array<[string | null, Record<string, string>?]> = [
+        [null], [tokens['malformed']!], [tokens['unknown']!], [tokens['revoked']!], [tokens['expired']!],
+        [null, { authorization: 'Basic dXNlcjpwYXNz' }],
+      ];
+      for (const [token, headers] of cases) {
+        const res = await server.request(e.method, e.path, { token, body: e.body, ...(headers ? { headers } : {}) });
+        expect(res.status, `${e.method} ${e.path} with ${token ?? JSON.stringify(headers)}`).toBe(401);
+        expect(res.headers.get('content-type')).toContain('application/problem+json');
+        expect(res.headers.get('www-authenticate')).toContain('Bearer');
+        expect(res.body).toMatchObject({ status: 401, code: 'unauthenticated' });
+      }
+    }
+  });
+
+  it('refuses a token without the permission (403) and accepts a read-only token on read endpoints', async () => {
+    for (const e of endpoints(ids)) {
+      if (e.need === 'any') continue;
+      const [resource, access] = e.need;
+      const readOnly = await server.request(e.method, e.path, { token: tokens[`${resource}:read`]!, body: e.body });
+      if (access === 'write') {
+        expect(readOnly.status, `${e.method} ${e.path} read-only`).toBe(403);
+        expect(readOnly.body.code).toBe('forbidden');
+      } else {
+        expect(readOnly.status, `${e.method} ${e.path} read-only`).toBe(200);
+      }
+      const unrelated = await server.request(e.method, e.path, { token: tokens['nothing-relevant']!, body: e.body });
+      expect(unrelated.status, `${e.method} ${e.path} unrelated`).toBe(403);
+    }
+  });
+
+  it('a revoked token stops working at once, and revoking it again is harmless', async () => {
+    const t = await server.token('jobs:read');
+    expect((await server.request('GET', '/jobs', { token: t.token })).status).toBe(200);
+    expect((await server.request('DELETE', `/access-tokens/tokens/${t.id}`)).status).toBe(200);
+    expect((await server.request('GET', '/jobs', { token: t.token })).status).toBe(401);
+    const again = await server.request('DELETE', `/access-tokens/tokens/${t.id}`);
+    expect(again.status).toBe(200);
+    expect(again.body.revoked_at).not.toBeNull();
+  });
+
+  it('shows a created token once and stores only its hash', async () => {
+    const res = await server.request('POST', '/access-tokens/tokens', {
+      body: { name: 'ci', permissions: [{ resource: 'jobs', access: 'read' }] },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.access_token).toMatch(/^jp_[A-Za-z0-9_-]{43}$/);
+    const list = await server.request('GET', '/access-tokens/tokens');
+    expect(JSON.stringify(list.body)).not.toContain(res.body.access_token);
+    const stored = await server.database.db.query<{ token_hash: string }>('SELECT token_hash FROM access_tokens WHERE id = $1', [res.body.id]);
+    expect(stored[0]!.token_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect((await server.request('GET', '/whoami', { token: res.body.access_token })).status).toBe(200);
+  });
+
+  it('does not let a token mint a token with more permissions than it has', async () => {
+    const t = await server.token('access-tokens:write');
+    const res = await server.request('POST', '/access-tokens/tokens', {
+      token: t.token, body: { name: 'escalate', permissions: [{ resource: 'jobs', access: 'write' }] },
+    });
+    expect(res.status).toBe(403);
+  });
+
+  it('keeps health endpoints public', async () => {
+    expect((await server.request('GET', '/healthz', { token: null })).status).toBe(200);
+    expect((await server.request('GET', '/readyz', { token: null })).body).toMatchObject({ status: 'ready' });
+  });
+
+  it('an unknown job id is 404, not 401/403, for an authorized caller', async () => {
+    const res = await server.request('GET', `/jobs/${randomUUID()}`);
+    expect(res.status).toBe(404);
+  });
+});

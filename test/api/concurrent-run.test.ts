@@ -1,0 +1,31 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends } from '../support/backends.js';
+import { forecastJob, startTestServer, type TestServer } from '../support/harness.js';
+import { eventsOf } from '../support/job-factory.js';
+
+describe.each(backends())('100 concurrent runs of one job (%s)', (backend) => {
+  let server: TestServer;
+  beforeAll(async () => { server = await startTestServer(backend); });
+  afterAll(async () => { await server?.close(); });
+
+  it('leaves exactly one executor, which every response names, and one transition event', async () => {
+    const created = await server.request('POST', '/jobs', { body: forecastJob() });
+    const id = created.body.job_id;
+    const executors = Array.from({ length: 100 }, (_, i) => `job-executor-${i}`);
+    const responses = await Promise.all(
+      executors.map((executor) => server.request('POST', `/jobs/${id}/run`, { body: { executor } })),
+    );
+    for (const r of responses) expect(r.status).toBe(200);
+    const winners = new Set(responses.map((r) => r.body.executor));
+    expect(winners.size).toBe(1);
+    const winner = [...winners][0];
+    expect(executors).toContain(winner);
+    for (const r of responses) expect(r.body).toMatchObject({ state: 'running', attempt: 1, executor: winner });
+
+    const job = (await server.request('GET', `/jobs/${id}`)).body;
+    expect(job).toMatchObject({ state: 'running', executor: winner, attempt: 1 });
+    const runs = (await eventsOf(server, id)).filter((e) => e.action === 'run');
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ executor: winner, from_state: 'pending', to_state: 'running' });
+  });
+});

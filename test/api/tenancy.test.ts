@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends } from '../support/backends.js';
+import { forecastJob, startTestServer, type TestServer } from '../support/harness.js';
+import { eventsOf } from '../support/job-factory.js';
+
+describe.each(backends())('tenancy (%s)', (backend) => {
+  let server: TestServer;
+  let other: { companyId: number; dataPlaneId: string; token: string };
+  let jobId: string;
+  beforeAll(async () => {
+    server = await startTestServer(backend);
+    other = await server.otherCompany();
+    jobId = (await server.request('POST', '/jobs', { body: forecastJob() })).body.job_id;
+  });
+  afterAll(async () => { await server?.close(); });
+
+  it('another company cannot get, run, reschedule or cancel the job: 404, and nothing changes', async () => {
+    const before = (await server.request('GET', `/jobs/${jobId}`)).body;
+    const attempts: Array<[string, string, unknown]> = [
+      ['GET', `/jobs/${jobId}`, undefined],
+      ['GET', `/jobs/${jobId}/events`, undefined],
+      ['POST', `/jobs/${jobId}/run`, { executor: 'job-executor-evil' }],
+      ['POST', `/jobs/${jobId}/reschedule`, { force: true }],
+      ['POST', `/jobs/${jobId}/request-cancellation`, undefined],
+      ['POST', `/jobs/${jobId}/cancel`, undefined],
+    ];
+    for (const [method, path, body] of attempts) {
+      const res = await server.request(method, path, { token: other.token, body });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(res.body.code).toBe('not_found');
+    }
+    expect((await server.request('GET', `/jobs/${jobId}`)).body).toEqual(before);
+    expect(await eventsOf(server, jobId)).toHaveLength(1);
+  });
+
+  it('another company\'s list never shows the job, with or without filters', async () => {
+    for (const query of ['', '?state=pending', `?data_plane_id=${server.dataPlaneId}`, '?type=nql-forecast&per_page=500']) {
+      const res = await server.request('GET', `/jobs${query}`, { token: other.token });
+      expect(res.status).toBe(200);
+      expect(res.body.records.map((j: { job_id: string }) => j.job_id)).not.toContain(jobId);
+      expect(res.body.total_records).toBe(0);
+    }
+  });
+
+  it('another company cannot target the first company\'s data plane or see it', async () => {
+    const res = await server.request('POST', '/jobs', { token: other.token, body: forecastJob({ data_plane_id: server.dataPlaneId }) });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].pointer).toBe('/data_plane_id');
+    expect((await server.request('GET', `/data-planes/${server.dataPlaneId}`, { token: other.token })).status).toBe(404);
+    const planes = await server.request('GET', '/data-planes', { token: other.token });
+    expect(planes.body.records.map((p: { id: string }) => p.id)).toEqual([other.dataPlaneId]);
+  });
+
+  it('idempotency keys are per company: the same key in two companies makes two jobs', async () => {
+    const a = await server.request('POST', '/jobs', { body: forecastJob({ idempotency_key: 'shared-key' }) });
+    const b = await server.request('POST', '/jobs', { token: other.token, body: forecastJob({ idempotency_key: 'shared-key' }) });
+    expect(a.status).toBe(201);
+    expect(b.status).toBe(201);
+    expect(a.body.job_id).not.toBe(b.body.job_id);
+  });
+
+  it('an operator token sees the jobs of its plane and nothing else', async () => {
+    const op = await server.token('jobs:write', { dataPlaneId: server.dataPlaneId });
+    const list = await server.request('GET', '/jobs?per_page=500', { token: op.token });
+    expect(list.body.records.every((j: { data_plane_id: string }) => j.data_plane_id === server.dataPlaneId)).toBe(true);
+    const run = await server.request('POST', `/jobs/${jobId}/run`, { token: op.token, body: { executor: 'job-executor-op' } });
+    expect(run.status).toBe(200);
+    const otherJob = await server.request('POST', '/jobs', { token: other.token, body: forecastJob() });
+    expect((await server.request('GET', `/jobs/${otherJob.body.job_id}`, { token: op.token })).status).toBe(404);
+  });
+});
