@@ -12,6 +12,11 @@ export interface ServeConfig {
   logLevel: string;
   /** Run the in-process data-plane operator (`--no-operator` turns it off). */
   operator: boolean;
+  /** Job types accepted beyond the built-in ones (`JOBPLANE_EXTRA_JOB_TYPES=a,b`). */
+  extraJobTypes: string[];
+  retryBaseMs: number;
+  retryMaxMs: number;
+  maintenanceIntervalMs: number;
 }
 
 export interface ServeFlags {
@@ -46,5 +51,9 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     bodyLimit: intFrom('JOBPLANE_BODY_LIMIT', env['JOBPLANE_BODY_LIMIT'], 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel: env['LOG_LEVEL'] ?? 'info',
     operator: flags.operator ?? env['JOBPLANE_OPERATOR'] !== 'false',
+    extraJobTypes: (env['JOBPLANE_EXTRA_JOB_TYPES'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    retryBaseMs: intFrom('JOBPLANE_RETRY_BASE_MS', env['JOBPLANE_RETRY_BASE_MS'], 1_000, 0, 86_400_000),
+    retryMaxMs: intFrom('JOBPLANE_RETRY_MAX_MS', env['JOBPLANE_RETRY_MAX_MS'], 300_000, 0, 86_400_000),
+    maintenanceIntervalMs: intFrom('JOBPLANE_MAINTENANCE_MS', env['JOBPLANE_MAINTENANCE_MS'], 1_000, 50, 600_000),
   };
 }

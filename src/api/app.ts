@@ -13,18 +13,36 @@ import healthRoutes from './routes/health.js';
 import jobRoutes from './routes/jobs.js';
 import dataPlaneRoutes from './routes/data-planes.js';
 import tokenRoutes from './routes/tokens.js';
+import executorJobRoutes from './routes/executor-jobs.js';
+import executorRoutes from './routes/executors.js';
+import { Metrics } from './metrics.js';
+import { JobSignals } from '../store/job-signals.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../store/retry-policy.js';
 
 export interface ApiConfig {
   /** Lease given by `run`/claim; executors must heartbeat before it ends. */
   leaseMs: number;
+  /** The heartbeat interval executors are told to use (well inside the lease). */
+  heartbeatMs: number;
   /** Largest accepted request body, in bytes (413 above). */
   bodyLimit: number;
+  /** Backoff of automatic retries. */
+  retry: RetryPolicy;
+  /** Job types accepted beyond the built-in ones (their input is any JSON object). */
+  extraJobTypes: string[];
+  /** During a long-poll claim, how often to look again even without a wake-up (the safety net). */
+  claimPollMs: number;
 }
 
-export const DEFAULT_API_CONFIG: ApiConfig = { leaseMs: 30_000, bodyLimit: 1024 * 1024 };
+export const DEFAULT_API_CONFIG: ApiConfig = {
+  leaseMs: 30_000, heartbeatMs: 10_000, bodyLimit: 1024 * 1024, retry: DEFAULT_RETRY_POLICY, extraJobTypes: [],
+  claimPollMs: 1_000,
+};
 
 export interface AppDeps {
   db: Db;
+  /** Wake-ups for long-polling claims; created (and started) by buildApp when absent. */
+  signals?: JobSignals;
   config?: Partial<ApiConfig>;
   /** A pino logger; absent = no request logging (tests). */
   logger?: FastifyBaseLogger;
@@ -35,6 +53,8 @@ declare module 'fastify' {
     db: Db;
     apiConfig: ApiConfig;
     validators: Validators;
+    metrics: Metrics;
+    signals: JobSignals;
   }
 }
 
@@ -53,6 +73,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.decorate('db', deps.db);
   app.decorate('apiConfig', config);
+  const metrics = new Metrics(deps.db);
+  app.decorate('metrics', metrics);
+  let signals = deps.signals;
+  if (!signals) {
+    const own = new JobSignals(deps.db);
+    await own.start();
+    app.addHook('onClose', async () => own.stop());
+    signals = own;
+  }
+  app.decorate('signals', signals);
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unknown';
+    metrics.httpDuration.observe({ method: request.method, route, status: reply.statusCode }, reply.elapsedTime / 1000);
+  });
   const validators = createValidators(SHARED_SCHEMAS);
   app.decorate('validators', validators);
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
@@ -104,5 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(jobRoutes);
   await app.register(dataPlaneRoutes);
   await app.register(tokenRoutes);
+  await app.register(executorJobRoutes);
+  await app.register(executorRoutes);
   return app;
 }

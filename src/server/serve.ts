@@ -9,6 +9,7 @@ import { openStore } from '../store/open.js';
 import { bootstrap } from '../store/bootstrap.js';
 import { acquireLock, updateLock } from './data-dir-lock.js';
 import { adminSocketPath, startAdminSocket } from './admin-socket.js';
+import { MaintenanceService } from './maintenance/maintenance-service.js';
 
 export interface RunningServer {
   url: string;
@@ -38,11 +39,20 @@ export async function startServer(config: ServeConfig, logger: Logger = pino({ l
       // Printed once, on the very first start; afterwards only the 0600 file has it.
       process.stderr.write(`\nAdmin token (shown once, also written to ${file}):\n${boot.adminToken}\n\n`);
     }
+    const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
     const app = await buildApp({
       db, logger: logger.child({ component: 'api' }),
-      config: { leaseMs: config.leaseMs, bodyLimit: config.bodyLimit },
+      config: {
+        leaseMs: config.leaseMs, heartbeatMs: config.heartbeatMs, bodyLimit: config.bodyLimit, retry,
+        extraJobTypes: config.extraJobTypes,
+      },
     });
     cleanups.push(() => app.close());
+    const maintenance = new MaintenanceService(db, app.signals, {
+      intervalMs: config.maintenanceIntervalMs, retry, executorSilenceMs: Math.max(config.leaseMs * 3, 60_000),
+    }, logger.child({ component: 'maintenance' }), app.metrics);
+    maintenance.start();
+    cleanups.push(() => maintenance.stop());
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

@@ -1,6 +1,7 @@
 import type { Actor, Failure, Job } from '../core/job.js';
 import { decide, TRANSITIONS, type JobAction, type JobState } from '../core/job-states.js';
 import type { Queryable } from './db/types.js';
+import { retryAtSql, type RetryPolicy } from './retry-policy.js';
 import { jobColumns, scopeCondition, toJob, type JobRow, type JobScope } from './job-columns.js';
 
 /**
@@ -153,8 +154,8 @@ export function jobComplete(
 export interface FailOptions {
   failure: Failure;
   retryable: boolean;
-  /** Delay before the next automatic attempt, when one is left. */
-  retryDelayMs: number;
+  /** How long to wait before the next automatic attempt, when one is left. */
+  retry: RetryPolicy;
 }
 
 /**
@@ -169,7 +170,7 @@ export function jobFail(db: Queryable, jobId: string, scope: JobScope, fence: Fe
       failures = j.failures || jsonb_build_array(${p(JSON.stringify(opts.failure))}::jsonb),
       ended_at = now(), lease_expires_at = NULL,
       retry_at = CASE WHEN cur.from_state = 'running' AND ${p(opts.retryable)}::boolean AND j.attempt < j.max_attempts
-                      THEN now() + ${p(opts.retryDelayMs)} * interval '1 millisecond' END`,
+                      THEN ${retryAtSql(p, opts.retry, 'j.attempt')} END`,
     eventAction: () => `CASE WHEN from_state = 'pending_cancellation' THEN 'fail_cancelled' ELSE 'fail' END`,
   });
 }

@@ -6,7 +6,7 @@ import { forecastJob, startTestServer, type TestServer } from '../support/harnes
 type Need = [resource: string, access: 'read' | 'write'] | 'any';
 
 /** Every authenticated endpoint with the permission it needs. A test below checks the list is complete. */
-function endpoints(ids: { job: string; plane: string; token: string }): Array<{ method: string; path: string; route: string; need: Need; body?: unknown }> {
+function endpoints(ids: { job: string; plane: string; token: string; executor: string }): Array<{ method: string; path: string; route: string; need: Need; body?: unknown }> {
   return [
     { method: 'GET', path: '/jobs', route: '/jobs', need: ['jobs', 'read'] },
     { method: 'POST', path: '/jobs', route: '/jobs', need: ['jobs', 'write'], body: forecastJob() },
@@ -26,21 +26,32 @@ function endpoints(ids: { job: string; plane: string; token: string }): Array<{ 
     { method: 'GET', path: '/access-tokens/tokens', route: '/access-tokens/tokens', need: ['access-tokens', 'read'] },
     { method: 'POST', path: '/access-tokens/tokens', route: '/access-tokens/tokens', need: ['access-tokens', 'write'], body: { name: 't', permissions: [{ resource: 'jobs', access: 'read' }] } },
     { method: 'DELETE', path: `/access-tokens/tokens/${ids.token}`, route: '/access-tokens/tokens/{access_token_id}', need: ['access-tokens', 'write'] },
+    { method: 'POST', path: '/jobs/claim', route: '/jobs/claim', need: ['jobs', 'write'], body: { executor: 'job-executor-x', data_plane_id: ids.plane } },
+    { method: 'POST', path: `/jobs/${ids.job}/heartbeat`, route: '/jobs/{job_id}/heartbeat', need: ['jobs', 'write'], body: { executor: 'job-executor-x', attempt: 1 } },
+    { method: 'POST', path: `/jobs/${ids.job}/complete`, route: '/jobs/{job_id}/complete', need: ['jobs', 'write'], body: { executor: 'job-executor-x', attempt: 1, result: {} } },
+    { method: 'POST', path: `/jobs/${ids.job}/fail`, route: '/jobs/{job_id}/fail', need: ['jobs', 'write'], body: { executor: 'job-executor-x', attempt: 1, failure: { message: 'x' } } },
+    { method: 'POST', path: '/executors', route: '/executors', need: ['data-planes', 'write'], body: { data_plane_id: ids.plane, types: [], slots: 1 } },
+    { method: 'GET', path: '/executors', route: '/executors', need: ['data-planes', 'read'] },
+    { method: 'GET', path: `/executors/${ids.executor}`, route: '/executors/{executor_id}', need: ['data-planes', 'read'] },
+    { method: 'POST', path: `/executors/${ids.executor}/heartbeat`, route: '/executors/{executor_id}/heartbeat', need: ['data-planes', 'write'] },
+    { method: 'POST', path: `/executors/${ids.executor}/drain`, route: '/executors/{executor_id}/drain', need: ['data-planes', 'write'] },
+    { method: 'DELETE', path: `/executors/${ids.executor}`, route: '/executors/{executor_id}', need: ['data-planes', 'write'] },
   ];
 }
 
-const PUBLIC_ROUTES = ['/healthz', '/readyz'];
+const PUBLIC_ROUTES = ['/healthz', '/readyz', '/metrics'];
 
 describe.each(backends())('authentication and permissions on every endpoint (%s)', (backend) => {
   let server: TestServer;
-  let ids: { job: string; plane: string; token: string };
+  let ids: { job: string; plane: string; token: string; executor: string };
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
     server = await startTestServer(backend);
     const job = await server.request('POST', '/jobs', { body: forecastJob() });
     const victim = await server.token('jobs:read');
-    ids = { job: job.body.job_id, plane: server.dataPlaneId, token: victim.id };
+    const executor = await server.request('POST', '/executors', { body: { data_plane_id: server.dataPlaneId, types: [], slots: 1 } });
+    ids = { job: job.body.job_id, plane: server.dataPlaneId, token: victim.id, executor: executor.body.id };
     const revoked = await server.token('all');
     await server.request('DELETE', `/access-tokens/tokens/${revoked.id}`);
     tokens['revoked'] = revoked.token;

@@ -27,7 +27,7 @@ export async function jobInState(server: TestServer, state: JobState, executor =
   } else {
     await jobFail(server.database.db, id, scope, fence, {
       failure: { message: 'boom', timestamp: new Date().toISOString(), value: { reason: 'test' } },
-      retryable: false, retryDelayMs: 0,
+      retryable: false, retry: { baseMs: 0, maxMs: 0 },
     }, executorActor(executor));
   }
   return (await server.request('GET', `/jobs/${id}`)).body;

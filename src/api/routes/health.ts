@@ -22,5 +22,13 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
     return { status: 'ready' as const, database: app.db.kind };
   });
 
+  app.get('/metrics', {
+    config: { public: true },
+    schema: { tags: ['health'], summary: 'Prometheus metrics', security: [] },
+  }, async (_request, reply) => {
+    reply.type(app.metrics.registry.contentType);
+    return app.metrics.registry.metrics();
+  });
+
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 }

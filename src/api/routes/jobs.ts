@@ -1,18 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { DomainError, notFound, transitionNotAllowed } from '../../core/errors.js';
+import { DomainError, notFound } from '../../core/errors.js';
 import { DEFAULT_MAX_ATTEMPTS, type JobType } from '../../core/job.js';
 import { jobCreate, jobEventsList, jobGet, jobList } from '../../store/jobs.js';
-import {
-  jobCancel, jobRequestCancellation, jobReschedule, jobRun, type TransitionResult,
-} from '../../store/job-transitions.js';
+import { jobCancel, jobRequestCancellation, jobReschedule, jobRun } from '../../store/job-transitions.js';
+import { jobAfterTransition } from './transition-effects.js';
 import { computePoolGet, dataPlaneGet } from '../../store/data-planes.js';
 import { companyGet } from '../../store/companies.js';
 import { actorOf, identityOf, jobScopeOf } from '../plugins/auth.js';
 import { problemResponses } from '../schemas/common.js';
 import {
-  CreateJobBody, JobEvent, JobIdParams, JobList, ListJobsQuery, MaterializeViewInput, NqlForecastInput,
+  CancelBody, CreateJobBody, JobEvent, JobIdParams, JobList, ListJobsQuery, MaterializeViewInput, NqlForecastInput,
   RescheduleBody, RescheduleResponse, RunBody,
 } from '../schemas/jobs.js';
 import { pageOf } from '../pagination.js';
@@ -22,20 +21,6 @@ const INPUT_SCHEMAS = { 'materialize-view': MaterializeViewInput, 'nql-forecast'
 const JOB_READ = { auth: { resource: 'jobs', access: 'read' } } as const;
 const JOB_WRITE = { auth: { resource: 'jobs', access: 'write' } } as const;
 const JobRef = Type.Ref('Job');
-
-/** Result of a transition as the HTTP API reports it: the job, or the right problem. */
-function jobOrProblem(result: TransitionResult, action: string, jobId: string) {
-  switch (result.outcome) {
-    case 'applied':
-    case 'noop':
-      return result.job;
-    case 'not_found':
-      throw notFound(`job ${jobId}`);
-    case 'stale':
-    case 'conflict':
-      throw transitionNotAllowed(action, jobId, result.job.state);
-  }
-}
 
 export default async function jobRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -67,7 +52,15 @@ export default async function jobRoutes(fastify: FastifyInstance): Promise<void>
   }, async (request, reply) => {
     const identity = identityOf(request);
     const body = request.body;
-    app.validators.validateNested(INPUT_SCHEMAS[body.type], body.input, '/input');
+    const inputSchema = INPUT_SCHEMAS[body.type as keyof typeof INPUT_SCHEMAS];
+    if (inputSchema) {
+      app.validators.validateNested(inputSchema, body.input, '/input');
+    } else if (!app.apiConfig.extraJobTypes.includes(body.type)) {
+      const known = [...Object.keys(INPUT_SCHEMAS), ...app.apiConfig.extraJobTypes];
+      throw new DomainError('validation_failed', `unknown job type "${body.type}"`, {
+        errors: [{ in: 'body', pointer: '/type', message: `must be one of ${known.map((t) => JSON.stringify(t)).join(', ')}` }],
+      });
+    }
     const dataPlaneId = await resolveDataPlane(app, identity.companyId, body.data_plane_id);
     if (body.compute_pool_id !== undefined) {
       const pool = await computePoolGet(app.db, body.compute_pool_id);
@@ -83,6 +76,10 @@ export default async function jobRoutes(fastify: FastifyInstance): Promise<void>
       type: body.type as JobType, input: body.input as Record<string, unknown>, idempotencyKey: body.idempotency_key,
       maxAttempts: body.max_attempts ?? DEFAULT_MAX_ATTEMPTS, priority: body.priority ?? 0,
     }, actorOf(identity));
+    if (created) {
+      app.metrics.recordTransition(job.type, null, job.state, 'create');
+      await app.signals.notify(job.data_plane_id);
+    }
     return reply.status(created ? 201 : 200).send(job);
   });
 
@@ -122,7 +119,7 @@ export default async function jobRoutes(fastify: FastifyInstance): Promise<void>
     const { job_id } = request.params;
     const result = await jobRun(app.db, job_id, jobScopeOf(identity), request.body.executor, app.apiConfig.leaseMs,
       actorOf(identity));
-    return jobOrProblem(result, 'run', job_id);
+    return jobAfterTransition(app, result, 'run', job_id);
   });
 
   app.post('/jobs/:job_id/reschedule', {
@@ -140,7 +137,7 @@ export default async function jobRoutes(fastify: FastifyInstance): Promise<void>
     const { job_id } = request.params;
     const result = await jobReschedule(app.db, job_id, jobScopeOf(identity), request.body.force ?? false,
       actorOf(identity));
-    const job = jobOrProblem(result, 'reschedule', job_id);
+    const job = await jobAfterTransition(app, result, request.body.force ? 'reschedule_forced' : 'reschedule', job_id);
     return { outcome: result.outcome === 'applied' ? 'rescheduled' as const : 'skipped_terminal' as const, job };
   });
 
@@ -157,7 +154,7 @@ export default async function jobRoutes(fastify: FastifyInstance): Promise<void>
     const identity = identityOf(request);
     const { job_id } = request.params;
     const result = await jobRequestCancellation(app.db, job_id, jobScopeOf(identity), actorOf(identity));
-    return jobOrProblem(result, 'request_cancellation', job_id);
+    return jobAfterTransition(app, result, 'request_cancellation', job_id);
   });
 
   app.post('/jobs/:job_id/cancel', {
@@ -166,14 +163,23 @@ export default async function jobRoutes(fastify: FastifyInstance): Promise<void>
     schema: {
       tags, summary: 'Cancel a job',
       description: 'Finalizes a requested cancellation: pending_cancellation -> cancelled. A no-op for terminal ' +
-        'jobs; a pending or running job is rejected with 409 (use request-cancellation first).',
-      params: JobIdParams, response: { 200: JobRef, ...problemResponses(400, 401, 403, 404, 409) },
+        'jobs; a pending or running job is rejected with 409 (use request-cancellation first). An executor ' +
+        'acknowledging the cancellation of the job it runs passes its lease (executor, attempt): a stale lease gets 409.',
+      params: JobIdParams, body: CancelBody, response: { 200: JobRef, ...problemResponses(400, 401, 403, 404, 409) },
     },
   }, async (request) => {
     const identity = identityOf(request);
     const { job_id } = request.params;
-    const result = await jobCancel(app.db, job_id, jobScopeOf(identity), actorOf(identity));
-    return jobOrProblem(result, 'cancel', job_id);
+    const { executor, attempt } = request.body;
+    if ((executor === undefined) !== (attempt === undefined)) {
+      throw new DomainError('validation_failed', 'pass both executor and attempt, or neither', {
+        errors: [{ in: 'body', pointer: executor === undefined ? '/executor' : '/attempt', message: 'is required with the other lease field' }],
+      });
+    }
+    const fence = executor !== undefined && attempt !== undefined ? { executor, attempt } : undefined;
+    const actor = fence ? { type: 'executor' as const, executor: fence.executor } : actorOf(identity);
+    const result = await jobCancel(app.db, job_id, jobScopeOf(identity), actor, fence);
+    return jobAfterTransition(app, result, 'cancel', job_id, fence);
   });
 }
 

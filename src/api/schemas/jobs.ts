@@ -7,8 +7,14 @@ import { Nullable, NullableTimestamp, PageQuery, Timestamp, Uuid, StringEnum } f
 export const JobStateSchema = StringEnum(JOB_STATES, {
   description: 'failed, cancelled, completed, pending, pending_cancellation, running',
 });
-export const JobTypeSchema = StringEnum(JOB_TYPES, {
-  description: 'The type associated with the job: nql-forecast or materialize-view.',
+/**
+ * Job types are a registry: the built-in ones (JOB_TYPES) with typed inputs, plus any the server is configured
+ * with (`JOBPLANE_EXTRA_JOB_TYPES`). The schema checks the form; the route checks membership.
+ */
+export const JobTypeSchema = Type.String({
+  minLength: 1, maxLength: 100, pattern: '^[a-z][a-z0-9_-]*$',
+  description: `The type associated with the job: ${JOB_TYPES.join(' or ')} (or a type the server was configured with).`,
+  examples: [...JOB_TYPES],
 });
 export const ExecutionCluster = Type.Object(
   { type: StringEnum(EXECUTION_CLUSTER_TYPES) },
@@ -181,4 +187,63 @@ export const JobEvent = Type.Object(
     at: Type.String({ format: 'date-time' }),
   },
   { additionalProperties: false },
+);
+
+/** The lease a job-driving executor presents: its id and the attempt it was given (the fencing token). */
+const LeaseFields = {
+  executor: RunBody.properties.executor,
+  attempt: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'The attempt the executor was given when it claimed the job.' }),
+};
+
+export const ClaimBody = Type.Object(
+  {
+    executor: RunBody.properties.executor,
+    data_plane_id: Uuid('The plane whose jobs to claim (an operator token\'s own plane).'),
+    types: Type.Optional(Type.Array(JobTypeSchema, { maxItems: 50, description: 'Only these types; default: the executor\'s registration, or any.' })),
+    compute_pool_id: Type.Optional(Uuid('Claim as a member of this pool; default: the executor\'s registration.')),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 1 })),
+    wait_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 30_000, default: 0, description: 'Long-poll this long when nothing is claimable.' })),
+  },
+  { additionalProperties: false },
+);
+
+export const ClaimResponse = Type.Object({ records: Type.Array(Type.Ref('Job')) }, { additionalProperties: false });
+
+export const HeartbeatBody = Type.Object(
+  { ...LeaseFields, progress: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'Free-form progress, shown on the job.' })) },
+  { additionalProperties: false },
+);
+
+export const HeartbeatResponse = Type.Object(
+  {
+    state: JobStateSchema,
+    cancel_requested: Type.Boolean({ description: 'Cancellation was requested: stop, then call cancel with the lease.' }),
+    lease_expires_at: Type.String({ format: 'date-time' }),
+  },
+  { additionalProperties: false },
+);
+
+export const CompleteBody = Type.Object(
+  { ...LeaseFields, result: Type.Object({}, { additionalProperties: true, description: 'Per type: see Job.result.' }) },
+  { additionalProperties: false },
+);
+
+export const FailBody = Type.Object(
+  {
+    ...LeaseFields,
+    failure: Type.Object(
+      { message: Type.String({ minLength: 1, maxLength: 10_000 }), value: Type.Optional(Type.Object({}, { additionalProperties: true })) },
+      { additionalProperties: false },
+    ),
+    retryable: Type.Optional(Type.Boolean({ default: true, description: 'false: do not retry (e.g. a SQL syntax error).' })),
+  },
+  { additionalProperties: false },
+);
+
+export const CancelBody = Type.Object(
+  {
+    executor: Type.Optional(LeaseFields.executor),
+    attempt: Type.Optional(LeaseFields.attempt),
+  },
+  { additionalProperties: false, description: 'Empty for a user; an executor acknowledging a cancellation passes its lease.' },
 );

@@ -112,9 +112,11 @@ CREATE INDEX jobs_list_state ON jobs (company_id, state, created_at DESC);
 CREATE INDEX jobs_list_type ON jobs (company_id, type, created_at DESC);
 CREATE INDEX jobs_list_dataset ON jobs (company_id, dataset_id) WHERE dataset_id IS NOT NULL;
 CREATE INDEX jobs_list_plane ON jobs (data_plane_id, created_at DESC);
--- The claim: per plane, highest priority first, oldest first, only claimable rows.
+-- The claim: per plane, highest priority first, oldest first, only claimable rows. Failed jobs leave the index
+-- once they have no retry scheduled, so finished history never slows the claim down.
 CREATE INDEX jobs_claimable ON jobs (data_plane_id, priority DESC, created_at)
-  WHERE state IN ('pending', 'failed');
+  WHERE state = 'pending' OR (state = 'failed' AND retry_at IS NOT NULL);
+CREATE INDEX jobs_pool_load ON jobs (compute_pool_id) WHERE compute_pool_id IS NOT NULL AND state IN ('running', 'pending_cancellation');
 -- Maintenance scans for expired leases.
 CREATE INDEX jobs_leased ON jobs (lease_expires_at) WHERE state IN ('running', 'pending_cancellation');
 CREATE INDEX jobs_executor ON jobs (executor) WHERE executor IS NOT NULL AND state IN ('running', 'pending_cancellation');

@@ -1,0 +1,67 @@
+import client from 'prom-client';
+import type { Db } from '../store/db/types.js';
+
+/**
+ * Prometheus metrics, one registry per app instance (tests start many). Gauges that describe the database
+ * (jobs by state, executors) are computed at scrape time, so every API server reports the same truth.
+ */
+export class Metrics {
+  readonly registry = new client.Registry();
+  readonly httpDuration = new client.Histogram({
+    name: 'jobplane_http_request_duration_seconds',
+    help: 'HTTP request latency by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly transitions = new client.Counter({
+    name: 'jobplane_job_transitions_total',
+    help: 'Job state transitions made through this server',
+    labelNames: ['type', 'from', 'to', 'action'] as const,
+    registers: [this.registry],
+  });
+  readonly claimWait = new client.Histogram({
+    name: 'jobplane_claim_wait_seconds',
+    help: 'How long claim requests waited before returning, by whether they got jobs',
+    labelNames: ['outcome'] as const,
+    buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly leaseExpiries = new client.Counter({
+    name: 'jobplane_lease_expiries_total',
+    help: 'Running jobs whose lease expired (executor died or stalled)',
+    registers: [this.registry],
+  });
+
+  constructor(db: Db) {
+    client.collectDefaultMetrics({ register: this.registry, prefix: 'jobplane_process_' });
+    new client.Gauge({
+      name: 'jobplane_jobs',
+      help: 'Jobs by state and type (from the database, at scrape time)',
+      labelNames: ['state', 'type'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const rows = await db.query<{ state: string; type: string; n: number }>(
+          'SELECT state, type, count(*)::int AS n FROM jobs GROUP BY state, type',
+        );
+        for (const r of rows) this.set({ state: r.state, type: r.type }, r.n);
+      },
+    });
+    new client.Gauge({
+      name: 'jobplane_executors',
+      help: 'Registered executors by status',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const rows = await db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM executors GROUP BY status');
+        for (const r of rows) this.set({ status: r.status }, r.n);
+      },
+    });
+  }
+
+  recordTransition(type: string, from: string | null, to: string, action: string): void {
+    this.transitions.inc({ type, from: from ?? 'none', to, action });
+  }
+}

@@ -1,0 +1,130 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { DomainError, notFound } from '../../core/errors.js';
+import type { Identity } from '../plugins/auth.js';
+import { identityOf, jobScopeOf } from '../plugins/auth.js';
+import { problemResponses } from '../schemas/common.js';
+import { ClaimBody, ClaimResponse, CompleteBody, FailBody, HeartbeatBody, HeartbeatResponse, JobIdParams } from '../schemas/jobs.js';
+import { jobClaim } from '../../store/job-claims.js';
+import { jobComplete, jobFail, jobHeartbeat } from '../../store/job-transitions.js';
+import { dataPlaneGetById } from '../../store/data-planes.js';
+import { executorGet } from '../../store/executors.js';
+import { jobAfterTransition } from './transition-effects.js';
+
+const JOB_WRITE = { auth: { resource: 'jobs', access: 'write' } } as const;
+
+const executorActor = (executor: string) => ({ type: 'executor' as const, executor });
+
+/**
+ * The executor-facing half of the Jobs API: claim (long-poll), heartbeat, complete, fail. Every call after the
+ * claim carries the lease (executor + attempt); a stale lease gets 409 and changes nothing, so a zombie executor
+ * can never complete a job that was reclaimed, rescheduled or finished.
+ */
+export default async function executorJobRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['executors'];
+
+  app.post('/jobs/claim', {
+    config: JOB_WRITE,
+    schema: {
+      tags, summary: 'Claim jobs (operator)',
+      description: 'Moves up to `limit` claimable jobs of the plane to running for this executor, highest priority ' +
+        'then oldest first, honoring its slots, compute pool limit, dedicated jobs and types. With `wait_ms` it ' +
+        'long-polls until a job becomes claimable. Headers x-jobplane-lease-ms and x-jobplane-heartbeat-ms say how ' +
+        'often to heartbeat.',
+      body: ClaimBody, response: { 200: ClaimResponse, ...problemResponses(400, 401, 403, 404, 409) },
+    },
+  }, async (request, reply) => {
+    const identity = identityOf(request);
+    const b = request.body;
+    await checkPlane(app, identity, b.data_plane_id);
+    const registration = await executorGet(app.db, b.executor);
+    if (registration && registration.data_plane_id !== b.data_plane_id) {
+      throw new DomainError('conflict', `executor ${b.executor} is registered on data plane ${registration.data_plane_id}`);
+    }
+    const started = performance.now();
+    const deadline = Date.now() + (b.wait_ms ?? 0);
+    const aborted = new AbortController();
+    request.raw.once('close', () => aborted.abort()); // the client gave up: stop waiting for it
+    let records = await claim(app, b);
+    while (records.length === 0 && Date.now() < deadline && !aborted.signal.aborted) {
+      await app.signals.wait(b.data_plane_id, Math.min(app.apiConfig.claimPollMs, deadline - Date.now()), aborted.signal);
+      records = await claim(app, b);
+    }
+    app.metrics.claimWait.observe({ outcome: records.length > 0 ? 'claimed' : 'empty' }, (performance.now() - started) / 1000);
+    for (const job of records) app.metrics.recordTransition(job.type, null, 'running', 'claim');
+    reply.header('x-jobplane-lease-ms', app.apiConfig.leaseMs).header('x-jobplane-heartbeat-ms', app.apiConfig.heartbeatMs);
+    return { records };
+  });
+
+  app.post('/jobs/:job_id/heartbeat', {
+    config: JOB_WRITE,
+    schema: {
+      tags, summary: 'Heartbeat a running job (operator)',
+      description: 'Extends the lease. The reply says whether cancellation was requested. A stale lease gets 409.',
+      params: JobIdParams, body: HeartbeatBody, response: { 200: HeartbeatResponse, ...problemResponses(400, 401, 403, 404, 409) },
+    },
+  }, async (request) => {
+    const identity = identityOf(request);
+    const { executor, attempt, progress } = request.body;
+    const { job_id } = request.params;
+    const result = await jobHeartbeat(app.db, job_id, jobScopeOf(identity), { executor, attempt }, app.apiConfig.leaseMs,
+      progress, executorActor(executor));
+    const job = await jobAfterTransition(app, result, 'heartbeat', job_id, { executor, attempt });
+    return { state: job.state, cancel_requested: job.state === 'pending_cancellation', lease_expires_at: job.lease_expires_at! };
+  });
+
+  app.post('/jobs/:job_id/complete', {
+    config: JOB_WRITE,
+    schema: {
+      tags, summary: 'Complete a job (operator)',
+      description: 'Stores the result and ends the job completed. A stale lease gets 409 and changes nothing.',
+      params: JobIdParams, body: CompleteBody, response: { 200: Type.Ref('Job'), ...problemResponses(400, 401, 403, 404, 409) },
+    },
+  }, async (request) => {
+    const identity = identityOf(request);
+    const { executor, attempt, result } = request.body;
+    const { job_id } = request.params;
+    const outcome = await jobComplete(app.db, job_id, jobScopeOf(identity), { executor, attempt },
+      result as Record<string, unknown>, executorActor(executor));
+    return jobAfterTransition(app, outcome, 'complete', job_id, { executor, attempt });
+  });
+
+  app.post('/jobs/:job_id/fail', {
+    config: JOB_WRITE,
+    schema: {
+      tags, summary: 'Fail a job attempt (operator)',
+      description: 'Appends the failure. The job becomes failed, retried with backoff while retryable and attempts ' +
+        'are left; a job whose cancellation was requested becomes cancelled. A stale lease gets 409.',
+      params: JobIdParams, body: FailBody, response: { 200: Type.Ref('Job'), ...problemResponses(400, 401, 403, 404, 409) },
+    },
+  }, async (request) => {
+    const identity = identityOf(request);
+    const { executor, attempt, failure, retryable } = request.body;
+    const { job_id } = request.params;
+    const outcome = await jobFail(app.db, job_id, jobScopeOf(identity), { executor, attempt }, {
+      failure: { message: failure.message, timestamp: new Date().toISOString(), value: (failure.value ?? {}) as Record<string, unknown> },
+      retryable: retryable ?? true,
+      retry: app.apiConfig.retry,
+    }, executorActor(executor));
+    return jobAfterTransition(app, outcome, 'fail', job_id, { executor, attempt });
+  });
+}
+
+function claim(app: FastifyInstance, b: { executor: string; data_plane_id: string; types?: string[] | undefined; compute_pool_id?: string | undefined; limit?: number | undefined }) {
+  return jobClaim(app.db, {
+    executor: b.executor, dataPlaneId: b.data_plane_id, types: b.types, computePoolId: b.compute_pool_id,
+    limit: b.limit ?? 1, leaseMs: app.apiConfig.leaseMs,
+  }, executorActor(b.executor));
+}
+
+/** The caller may claim on its operator token's plane, or on a plane of its company. */
+async function checkPlane(app: FastifyInstance, identity: Identity, planeId: string): Promise<void> {
+  if (identity.dataPlaneId !== null) {
+    if (identity.dataPlaneId !== planeId) throw notFound(`data plane ${planeId}`);
+    return;
+  }
+  const plane = await dataPlaneGetById(app.db, planeId);
+  if (!plane || plane.company_id !== identity.companyId) throw notFound(`data plane ${planeId}`);
+}

@@ -1,0 +1,37 @@
+import { Type } from 'typebox';
+import { Nullable, StringEnum, Timestamp, Uuid } from './common.js';
+import { JobTypeSchema } from './jobs.js';
+
+export const Executor = Type.Object(
+  {
+    id: Type.String({ description: 'job-executor-<uuid>' }),
+    data_plane_id: Uuid(),
+    compute_pool_id: Nullable(Uuid()),
+    name: Nullable(Type.String()),
+    types: Type.Array(Type.String(), { description: 'Job types it runs; empty = any.' }),
+    slots: Type.Integer({ description: 'Shared jobs it runs at once.' }),
+    status: StringEnum(['active', 'draining'], { description: 'draining: claims nothing more.' }),
+    running_jobs: Type.Integer(),
+    last_heartbeat_at: Timestamp('Last heartbeat.'),
+    created_at: Timestamp('Registration time.'),
+  },
+  { additionalProperties: false },
+);
+
+export const RegisterExecutorBody = Type.Object(
+  {
+    data_plane_id: Uuid(),
+    compute_pool_id: Type.Optional(Uuid()),
+    types: Type.Array(JobTypeSchema, { maxItems: 50 }),
+    slots: Type.Integer({ minimum: 1, maximum: 1000 }),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ExecutorParams = Type.Object(
+  { executor_id: Type.String({ pattern: '^job-executor-[0-9a-f-]{36}$' }) },
+  { additionalProperties: false },
+);
+
+export const ListExecutorsQuery = Type.Object({ data_plane_id: Type.Optional(Uuid()) }, { additionalProperties: false });

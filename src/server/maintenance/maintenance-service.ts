@@ -1,0 +1,81 @@
+import type { Logger } from 'pino';
+import type { Db } from '../../store/db/types.js';
+import { executorsPruneSilent } from '../../store/executors.js';
+import type { JobSignals } from '../../store/job-signals.js';
+import { jobsExpireCancellations, jobsExpireLeases, planesWithDueRetries } from '../../store/maintenance.js';
+import type { RetryPolicy } from '../../store/retry-policy.js';
+import type { Metrics } from '../../api/metrics.js';
+
+/** Arbitrary constant: only the API server holding this advisory lock runs a maintenance pass. */
+const MAINTENANCE_LOCK_KEY = 7_311_002_003;
+
+export interface MaintenanceConfig {
+  intervalMs: number;
+  retry: RetryPolicy;
+  /** Executors silent this long are deregistered. */
+  executorSilenceMs: number;
+}
+
+export interface MaintenanceCounts {
+  ran: boolean;
+  leasesExpired: number;
+  cancellationsFinalized: number;
+  executorsPruned: number;
+  planesWoken: number;
+}
+
+/**
+ * Background upkeep inside every API server: lease expiry, cancellation finalizer, executor pruning, wake-ups for
+ * retries that fell due. N servers coordinate through a non-blocking advisory lock, so each pass runs once.
+ * `runOnce()` does one pass and returns counts, so tests drive it without timers.
+ */
+export class MaintenanceService {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly signals: JobSignals,
+    private readonly config: MaintenanceConfig,
+    private readonly logger: Logger,
+    private readonly metrics?: Metrics,
+  ) {}
+
+  async runOnce(): Promise<MaintenanceCounts> {
+    const counts = await this.db.withAdvisoryLock(MAINTENANCE_LOCK_KEY, async (conn) => {
+      const leasesExpired = await jobsExpireLeases(conn, this.config.retry);
+      const cancellationsFinalized = await jobsExpireCancellations(conn);
+      const executorsPruned = await executorsPruneSilent(conn, this.config.executorSilenceMs);
+      // Twice the interval: a retry due between two passes is seen by at least one of them.
+      const planes = await planesWithDueRetries(conn, this.config.intervalMs * 2);
+      return { ran: true, leasesExpired, cancellationsFinalized, executorsPruned, planesWoken: planes.length, planes };
+    }, { wait: false });
+    if (!counts) return { ran: false, leasesExpired: 0, cancellationsFinalized: 0, executorsPruned: 0, planesWoken: 0 };
+    const { planes, ...result } = counts;
+    for (const plane of planes) await this.signals.notify(plane);
+    this.metrics?.leaseExpiries.inc(result.leasesExpired);
+    if (result.leasesExpired || result.cancellationsFinalized || result.executorsPruned) {
+      this.logger.info(result, 'maintenance pass');
+    }
+    return result;
+  }
+
+  start(): void {
+    const tick = () => {
+      this.running = this.runOnce()
+        .catch((err) => this.logger.warn({ err }, 'maintenance pass failed; will retry'))
+        .finally(() => {
+          this.running = undefined;
+          if (this.timer) this.timer = setTimeout(tick, this.config.intervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, this.config.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    const timer = this.timer;
+    this.timer = undefined;
+    if (timer) clearTimeout(timer);
+    await this.running;
+  }
+}

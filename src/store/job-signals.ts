@@ -1,0 +1,47 @@
+import { EventEmitter } from 'node:events';
+import type { Db } from './db/types.js';
+
+const CHANNEL = 'jobplane_jobs_available';
+
+/**
+ * Wake-ups for long-polling claims: whoever makes a job claimable (create, reschedule, a retry falling due, a
+ * release) calls `notify(planeId)`; every API server LISTENs once and wakes its local waiters for that plane.
+ * Notifications can be lost (a dropped listener connection, PgBouncer in transaction mode), so waiters also poll:
+ * a wake-up only shortens the wait, correctness never depends on it.
+ */
+export class JobSignals {
+  private readonly local = new EventEmitter();
+  private unlisten: (() => Promise<void>) | undefined;
+
+  constructor(private readonly db: Db) {
+    this.local.setMaxListeners(0);
+  }
+
+  async start(): Promise<void> {
+    this.unlisten = await this.db.listen(CHANNEL, (planeId) => this.local.emit(planeId));
+  }
+
+  async stop(): Promise<void> {
+    await this.unlisten?.();
+    this.local.removeAllListeners();
+  }
+
+  async notify(planeId: string): Promise<void> {
+    await this.db.notify(CHANNEL, planeId);
+  }
+
+  /** Resolves when a job may have become claimable on `planeId`, after `ms` at the latest, or on abort. */
+  wait(planeId: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.local.off(planeId, done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.local.once(planeId, done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+}
