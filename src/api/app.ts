@@ -15,6 +15,9 @@ import dataPlaneRoutes from './routes/data-planes.js';
 import tokenRoutes from './routes/tokens.js';
 import executorJobRoutes from './routes/executor-jobs.js';
 import executorRoutes from './routes/executors.js';
+import datasetRoutes from './routes/datasets.js';
+import nqlRoutes from './routes/nql.js';
+import { Dataset } from './schemas/datasets.js';
 import { Metrics } from './metrics.js';
 import { JobSignals } from '../store/job-signals.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../store/retry-policy.js';
@@ -58,7 +61,7 @@ declare module 'fastify' {
   }
 }
 
-export const SHARED_SCHEMAS = [Problem, Job, MaterializeViewInput, NqlForecastInput];
+export const SHARED_SCHEMAS = [Problem, Job, MaterializeViewInput, NqlForecastInput, Dataset];
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const config = { ...DEFAULT_API_CONFIG, ...deps.config };
@@ -140,5 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(tokenRoutes);
   await app.register(executorJobRoutes);
   await app.register(executorRoutes);
+  await app.register(datasetRoutes);
+  await app.register(nqlRoutes);
   return app;
 }

@@ -1,6 +1,6 @@
 import type { Db } from '../../src/store/db/types.js';
 
-const TABLES = ['companies', 'users', 'data_planes', 'compute_pools', 'access_tokens', 'executors', 'jobs', 'job_events'];
+const TABLES = ['companies', 'users', 'data_planes', 'compute_pools', 'access_tokens', 'executors', 'jobs', 'job_events', 'datasets', 'dataset_snapshots', 'column_stats'];
 
 /** A digest of every row of every table: equal before and after means the requests changed nothing. */
 export async function dbFingerprint(db: Db): Promise<Record<string, string>> {

@@ -1,24 +1,29 @@
 /**
- * Polls `check` until it returns a truthy value, which is returned, or fails after `timeoutMs` with `message`.
- * Tests wait for conditions this way, never by sleeping a fixed time: on a loaded machine a fixed sleep is either
- * too short (flaky) or too long (slow).
+ * Polls `check` until it returns a value other than undefined/null/false, and returns that value; the
+ * synchronisation primitive of the end-to-end tests (never a bare sleep). A `check` that throws counts as "not
+ * yet"; its last error is in the timeout message, which also carries `message` to say what was awaited.
  */
 export async function waitFor<T>(
   check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
   opts: { timeoutMs?: number; intervalMs?: number; message?: string } = {},
 ): Promise<T> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-  let last: unknown;
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const intervalMs = opts.intervalMs ?? 100;
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  let lastValue: unknown;
   for (;;) {
     try {
       const value = await check();
-      if (value) return value;
+      lastValue = value;
+      if (value !== undefined && value !== null && value !== false) return value;
     } catch (err) {
-      last = err;
+      lastError = err;
     }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out: ${opts.message ?? 'condition not met'}${last ? ` (last error: ${String(last)})` : ''}`);
+    if (Date.now() >= deadline) {
+      const why = lastError ? `; last error: ${(lastError as Error).message ?? String(lastError)}` : `; last value: ${JSON.stringify(lastValue)}`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${opts.message ?? 'a condition'}${why}`);
     }
-    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 50));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

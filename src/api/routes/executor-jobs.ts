@@ -1,13 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { DomainError, notFound } from '../../core/errors.js';
 import type { Identity } from '../plugins/auth.js';
 import { identityOf, jobScopeOf } from '../plugins/auth.js';
 import { problemResponses } from '../schemas/common.js';
 import { ClaimBody, ClaimResponse, CompleteBody, FailBody, HeartbeatBody, HeartbeatResponse, JobIdParams } from '../schemas/jobs.js';
 import { jobClaim } from '../../store/job-claims.js';
-import { jobComplete, jobFail, jobHeartbeat } from '../../store/job-transitions.js';
+import { jobComplete, jobFail, jobHeartbeat, type Fence } from '../../store/job-transitions.js';
+import { jobGet } from '../../store/jobs.js';
+import { snapshotCommitWithJob } from '../../store/snapshots.js';
+import { SnapshotManifest } from '../schemas/datasets.js';
 import { dataPlaneGetById } from '../../store/data-planes.js';
 import { executorGet } from '../../store/executors.js';
 import { jobAfterTransition } from './transition-effects.js';
@@ -84,11 +87,13 @@ export default async function executorJobRoutes(fastify: FastifyInstance): Promi
     },
   }, async (request) => {
     const identity = identityOf(request);
-    const { executor, attempt, result } = request.body;
+    const { executor, attempt, result, snapshot } = request.body;
     const { job_id } = request.params;
-    const outcome = await jobComplete(app.db, job_id, jobScopeOf(identity), { executor, attempt },
-      result as Record<string, unknown>, executorActor(executor));
-    return jobAfterTransition(app, outcome, 'complete', job_id, { executor, attempt });
+    const fence = { executor, attempt };
+    if (snapshot) return completeWithSnapshot(app, identity, job_id, fence, result as Record<string, unknown>, snapshot);
+    const outcome = await jobComplete(app.db, job_id, jobScopeOf(identity), fence, result as Record<string, unknown>,
+      executorActor(executor));
+    return jobAfterTransition(app, outcome, 'complete', job_id, fence);
   });
 
   app.post('/jobs/:job_id/fail', {
@@ -110,6 +115,43 @@ export default async function executorJobRoutes(fastify: FastifyInstance): Promi
     }, executorActor(executor));
     return jobAfterTransition(app, outcome, 'fail', job_id, { executor, attempt });
   });
+}
+
+/**
+ * Completes a materialize-view job together with the snapshot it wrote, in one transaction: a snapshot is visible
+ * if and only if its job completed. The manifest must describe the job's own dataset and result.
+ */
+async function completeWithSnapshot(
+  app: FastifyInstance, identity: Identity, jobId: string, fence: Fence, result: Record<string, unknown>,
+  manifest: Static<typeof SnapshotManifest>,
+) {
+  const scope = jobScopeOf(identity);
+  const job = await jobGet(app.db, jobId, scope);
+  if (!job) throw notFound(`job ${jobId}`);
+  const invalid = (pointer: string, message: string) =>
+    new DomainError('validation_failed', `body${pointer} ${message}`, { errors: [{ in: 'body', pointer, message }] });
+  if (job.type !== 'materialize-view') throw invalid('/snapshot', `is only for materialize-view jobs, not ${job.type}`);
+  if (manifest.dataset_id !== job.input['dataset_id']) throw invalid('/snapshot/dataset_id', 'must be the job\'s dataset_id');
+  if (result['snapshot_id'] !== manifest.snapshot_id) throw invalid('/result/snapshot_id', 'must be the snapshot\'s snapshot_id');
+  const prefix = `datasets/${manifest.dataset_id}/snapshots/`;
+  const foreign = manifest.files.findIndex((f) => !f.path.startsWith(prefix));
+  if (foreign >= 0) throw invalid(`/snapshot/files/${foreign}/path`, `must be under ${prefix}`);
+  const stats = manifest.column_stats
+    ? { recalculationId: manifest.column_stats.recalculation_id, stats: manifest.column_stats.stats as Record<string, unknown> }
+    : undefined;
+  const committed = await snapshotCommitWithJob(app.db, jobId, scope, fence, result, {
+    snapshotId: manifest.snapshot_id, datasetId: manifest.dataset_id, parentSnapshotId: manifest.parent_snapshot_id,
+    operation: manifest.operation, files: manifest.files, rowCount: manifest.row_count, bytes: manifest.bytes,
+    jobId, inputs: manifest.inputs,
+  }, stats, executorActor(fence.executor));
+  switch (committed.outcome) {
+    case 'committed':
+      return jobAfterTransition(app, { outcome: 'applied', job: committed.job, from: job.state }, 'complete', jobId, fence);
+    case 'job':
+      return jobAfterTransition(app, committed.result, 'complete', jobId, fence);
+    case 'parent_moved':
+      throw new DomainError('conflict', `dataset ${manifest.dataset_id} got a newer snapshot than ${manifest.parent_snapshot_id} meanwhile; fail the attempt as retryable to rebuild on it`);
+  }
 }
 
 function claim(app: FastifyInstance, b: { executor: string; data_plane_id: string; types?: string[] | undefined; compute_pool_id?: string | undefined; limit?: number | undefined }) {

@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import { JOB_STATES } from '../../core/job-states.js';
 import { EXECUTION_CLUSTER_TYPES, JOB_TYPES } from '../../core/job.js';
 import { JOB_ORDERS } from '../../store/jobs.js';
+import { SnapshotManifest } from './datasets.js';
 import { Nullable, NullableTimestamp, PageQuery, Timestamp, Uuid, StringEnum } from './common.js';
 
 export const JobStateSchema = StringEnum(JOB_STATES, {
@@ -224,8 +225,12 @@ export const HeartbeatResponse = Type.Object(
 );
 
 export const CompleteBody = Type.Object(
-  { ...LeaseFields, result: Type.Object({}, { additionalProperties: true, description: 'Per type: see Job.result.' }) },
-  { additionalProperties: false },
+  {
+    ...LeaseFields,
+    result: Type.Object({}, { additionalProperties: true, description: 'Per type: see Job.result.' }),
+    snapshot: Type.Optional(SnapshotManifest),
+  },
+  { additionalProperties: false, description: 'A materialize-view run sends its snapshot: it is committed with the job, atomically.' },
 );
 
 export const FailBody = Type.Object(

@@ -1,0 +1,120 @@
+import { Type } from 'typebox';
+import { Nullable, NullableTimestamp, PageQuery, StringEnum, Timestamp, Uuid } from './common.js';
+
+export const DatasetSchemaDoc = Type.Object({}, {
+  additionalProperties: true,
+  description: 'Narrative dataset schema: {type: "object", properties: {<name>: {type: string|long|double|boolean|' +
+    'timestamptz|date|object|array, properties?, items?, display_name?}}}',
+});
+
+export const Dataset = Type.Object(
+  {
+    id: Type.Integer(),
+    company_id: Type.Integer(),
+    data_plane_id: Uuid(),
+    name: Type.String(),
+    display_name: Type.String(),
+    description: Nullable(Type.String()),
+    schema: DatasetSchemaDoc,
+    status: StringEnum(['active', 'pending']),
+    write_mode: StringEnum(['append', 'overwrite']),
+    tags: Type.Array(Type.String()),
+    retention_policy: Type.Object({}, { additionalProperties: true }),
+    materialized_view_config: Nullable(Type.Object({ nql: Type.String() }, { additionalProperties: true })),
+    is_narrative_managed: Type.Boolean(),
+    price_cpm_usd: Type.Number(),
+    latest_snapshot_id: Nullable(Type.Integer()),
+    created_at: Timestamp('Creation time.'),
+    updated_at: Timestamp('Last change.'),
+    last_snapshot_created_at: NullableTimestamp('When the latest snapshot was committed.'),
+  },
+  { $id: 'Dataset', additionalProperties: false },
+);
+
+export const DATASET_NAME = '^[A-Za-z0-9_]{1,256}$';
+
+export const CreateDatasetBody = Type.Object(
+  {
+    name: Type.String({ pattern: DATASET_NAME, description: 'A slug: letters, digits, underscore; unique in the company.' }),
+    display_name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    description: Type.Optional(Type.String({ maxLength: 10_000 })),
+    schema: DatasetSchemaDoc,
+    write_mode: Type.Optional(StringEnum(['append', 'overwrite'], { default: 'append' })),
+    data_plane_id: Type.Optional(Uuid()),
+  },
+  { additionalProperties: false },
+);
+
+export const DatasetParams = Type.Object(
+  { dataset_id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) },
+  { additionalProperties: false },
+);
+export const SnapshotParams = Type.Object(
+  {
+    dataset_id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+    snapshot_id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+  },
+  { additionalProperties: false },
+);
+
+export const SnapshotFile = Type.Object(
+  {
+    path: Type.String({ minLength: 1, maxLength: 1024, pattern: '^datasets/[0-9]+/snapshots/[0-9]+/[A-Za-z0-9_.=-]+$', description: 'Relative to the storage root.' }),
+    rows: Type.Integer({ minimum: 0 }),
+    bytes: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+
+export const Snapshot = Type.Object(
+  {
+    snapshot_id: Type.Integer({ description: 'Below 2^53.' }),
+    dataset_id: Type.Integer(),
+    parent_snapshot_id: Nullable(Type.Integer()),
+    operation: StringEnum(['append', 'overwrite']),
+    files: Type.Array(SnapshotFile),
+    row_count: Type.Integer(),
+    bytes: Type.Integer(),
+    job_id: Nullable(Uuid()),
+    inputs: Type.Array(Type.Object({ dataset_id: Type.Integer(), snapshot_id: Nullable(Type.Integer()) })),
+    created_at: Timestamp('Commit time.'),
+  },
+  { additionalProperties: false },
+);
+
+export const ListQuery = Type.Object({ ...PageQuery }, { additionalProperties: false });
+
+export const Page = (item: ReturnType<typeof Type.Ref> | typeof Snapshot) => Type.Object(
+  { current_page: Type.Integer(), total_records: Type.Integer(), total_pages: Type.Integer(), records: Type.Array(item) },
+  { additionalProperties: false },
+);
+
+export const ColumnStats = Type.Object(
+  {
+    recalculation_id: Uuid(),
+    dataset_id: Type.Integer(),
+    snapshot_id: Type.Integer(),
+    stats: Type.Object({}, { additionalProperties: true, description: '{row_count, columns: [{column, null_count, approx_distinct_count, min, max}]}' }),
+    created_at: Timestamp('When the statistics were computed.'),
+  },
+  { additionalProperties: false },
+);
+
+/** What an operator sends with `complete` for a materialize-view: the new snapshot, committed with the job. */
+export const SnapshotManifest = Type.Object(
+  {
+    snapshot_id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+    dataset_id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+    parent_snapshot_id: Nullable(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+    operation: StringEnum(['append', 'overwrite']),
+    files: Type.Array(SnapshotFile, { maxItems: 100_000 }),
+    row_count: Type.Integer({ minimum: 0 }),
+    bytes: Type.Integer({ minimum: 0 }),
+    inputs: Type.Array(Type.Object({ dataset_id: Type.Integer(), snapshot_id: Nullable(Type.Integer()) }, { additionalProperties: false }), { maxItems: 1000 }),
+    column_stats: Type.Optional(Type.Object(
+      { recalculation_id: Uuid(), stats: Type.Object({}, { additionalProperties: true }) },
+      { additionalProperties: false },
+    )),
+  },
+  { additionalProperties: false },
+);

@@ -1,0 +1,43 @@
+import { Type } from 'typebox';
+import { Nullable, NullableTimestamp, Timestamp, Uuid } from './common.js';
+import { ExecutionCluster, Failure, JobStateSchema, JobTypeSchema, RequestSource } from './jobs.js';
+
+export const NqlBody = Type.Object(
+  {
+    nql: Type.String({ minLength: 1, maxLength: 1_000_000, description: 'One NQL statement.' }),
+    data_plane_id: Type.Optional(Uuid('Defaults to the company\'s default data plane.')),
+  },
+  { additionalProperties: false },
+);
+
+export const NqlRunBody = Type.Object(
+  {
+    ...NqlBody.properties,
+    execution_cluster: Type.Optional(ExecutionCluster),
+    idempotency_key: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Narrative's RunResponse: the job as the /nql endpoints return it (`id`, `company_id`, `completed_at`). */
+export const RunResponse = Type.Object(
+  {
+    id: Uuid('The job id.'),
+    company_id: Type.Integer(),
+    type: JobTypeSchema,
+    state: JobStateSchema,
+    data_plane_id: Uuid(),
+    execution_cluster: ExecutionCluster,
+    request_source: RequestSource,
+    input: Type.Object({}, { additionalProperties: true }),
+    result: Nullable(Type.Object({}, { additionalProperties: true })),
+    failures: Type.Array(Failure),
+    idempotency_key: Type.String(),
+    created_at: Timestamp('Creation time.'),
+    updated_at: Timestamp('Last change.'),
+    completed_at: NullableTimestamp('When the job finished.'),
+  },
+  { additionalProperties: false },
+);
+
+export const NqlJobParams = Type.Object({ job_id: Uuid() }, { additionalProperties: false });
