@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { backends } from '../support/backends.js';
 import { forecastJob, startTestServer, type TestServer } from '../support/harness.js';
+import { SEED_SCHEMA } from '../fixtures/seed.js';
 
 type Need = [resource: string, access: 'read' | 'write'] | 'any';
 
 /** Every authenticated endpoint with the permission it needs. A test below checks the list is complete. */
-function endpoints(ids: { job: string; plane: string; token: string; executor: string }): Array<{ method: string; path: string; route: string; need: Need; body?: unknown }> {
+function endpoints(ids: { job: string; plane: string; token: string; executor: string; dataset: number }): Array<{ method: string; path: string; route: string; need: Need; body?: unknown; status?: number }> {
   return [
     { method: 'GET', path: '/jobs', route: '/jobs', need: ['jobs', 'read'] },
     { method: 'POST', path: '/jobs', route: '/jobs', need: ['jobs', 'write'], body: forecastJob() },
@@ -36,6 +37,16 @@ function endpoints(ids: { job: string; plane: string; token: string; executor: s
     { method: 'POST', path: `/executors/${ids.executor}/heartbeat`, route: '/executors/{executor_id}/heartbeat', need: ['data-planes', 'write'] },
     { method: 'POST', path: `/executors/${ids.executor}/drain`, route: '/executors/{executor_id}/drain', need: ['data-planes', 'write'] },
     { method: 'DELETE', path: `/executors/${ids.executor}`, route: '/executors/{executor_id}', need: ['data-planes', 'write'] },
+    { method: 'POST', path: '/datasets', route: '/datasets', need: ['datasets', 'write'], body: { name: `d${Math.random().toString(36).slice(2, 8)}`, schema: SEED_SCHEMA } },
+    { method: 'GET', path: '/datasets', route: '/datasets', need: ['datasets', 'read'] },
+    { method: 'GET', path: `/datasets/${ids.dataset}`, route: '/datasets/{dataset_id}', need: ['datasets', 'read'] },
+    { method: 'GET', path: `/datasets/${ids.dataset}/snapshots`, route: '/datasets/{dataset_id}/snapshots', need: ['datasets', 'read'] },
+    { method: 'GET', path: `/datasets/${ids.dataset}/snapshots/1`, route: '/datasets/{dataset_id}/snapshots/{snapshot_id}', need: ['datasets', 'read'], status: 404 },
+    { method: 'GET', path: `/datasets/${ids.dataset}/snapshots/1/column-stats`, route: '/datasets/{dataset_id}/snapshots/{snapshot_id}/column-stats', need: ['datasets', 'read'], status: 404 },
+    { method: 'POST', path: '/nql/validate', route: '/nql/validate', need: ['nql', 'read'], body: { nql: `EXPLAIN SELECT "hashed_email" FROM company_data."${ids.dataset}"` } },
+    { method: 'POST', path: '/nql/compile', route: '/nql/compile', need: ['nql', 'read'], body: { nql: `EXPLAIN SELECT "hashed_email" FROM company_data."${ids.dataset}"` } },
+    { method: 'POST', path: '/nql/run', route: '/nql/run', need: ['nql', 'write'], body: { nql: `EXPLAIN SELECT "hashed_email" FROM company_data."${ids.dataset}"` } },
+    { method: 'GET', path: `/nql/${ids.job}`, route: '/nql/{job_id}', need: ['nql', 'read'] },
   ];
 }
 
@@ -43,7 +54,7 @@ const PUBLIC_ROUTES = ['/healthz', '/readyz', '/metrics'];
 
 describe.each(backends())('authentication and permissions on every endpoint (%s)', (backend) => {
   let server: TestServer;
-  let ids: { job: string; plane: string; token: string; executor: string };
+  let ids: { job: string; plane: string; token: string; executor: string; dataset: number };
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
@@ -51,7 +62,8 @@ describe.each(backends())('authentication and permissions on every endpoint (%s)
     const job = await server.request('POST', '/jobs', { body: forecastJob() });
     const victim = await server.token('jobs:read');
     const executor = await server.request('POST', '/executors', { body: { data_plane_id: server.dataPlaneId, types: [], slots: 1 } });
-    ids = { job: job.body.job_id, plane: server.dataPlaneId, token: victim.id, executor: executor.body.id };
+    const dataset = await server.request('POST', '/datasets', { body: { name: 'auth_matrix', schema: SEED_SCHEMA } });
+    ids = { job: job.body.job_id, plane: server.dataPlaneId, token: victim.id, executor: executor.body.id, dataset: dataset.body.id };
     const revoked = await server.token('all');
     await server.request('DELETE', `/access-tokens/tokens/${revoked.id}`);
     tokens['revoked'] = revoked.token;
@@ -61,8 +73,9 @@ describe.each(backends())('authentication and permissions on every endpoint (%s)
     tokens['expired'] = expired.token;
     tokens['unknown'] = `jp_${'A'.repeat(43)}`;
     tokens['malformed'] = 'not-a-token';
-    for (const r of ['jobs', 'data-planes', 'access-tokens']) tokens[`${r}:read`] = (await server.token(`${r}:read`)).token;
-    tokens['nothing-relevant'] = (await server.token('nql:read')).token;
+    for (const r of ['jobs', 'data-planes', 'access-tokens', 'datasets', 'nql']) tokens[`${r}:read`] = (await server.token(`${r}:read`)).token;
+    tokens['nothing-relevant'] = (await server.token('access-tokens:read')).token;
+    tokens['nothing-relevant-for-tokens'] = (await server.token('nql:read')).token;
   });
   afterAll(async () => { await server?.close(); });
 
@@ -100,9 +113,10 @@ describe.each(backends())('authentication and permissions on every endpoint (%s)
         expect(readOnly.status, `${e.method} ${e.path} read-only`).toBe(403);
         expect(readOnly.body.code).toBe('forbidden');
       } else {
-        expect(readOnly.status, `${e.method} ${e.path} read-only`).toBe(200);
+        expect(readOnly.status, `${e.method} ${e.path} read-only`).toBe(e.status ?? 200);
       }
-      const unrelated = await server.request(e.method, e.path, { token: tokens['nothing-relevant']!, body: e.body });
+      const unrelatedToken = resource === 'access-tokens' ? tokens['nothing-relevant-for-tokens']! : tokens['nothing-relevant']!;
+      const unrelated = await server.request(e.method, e.path, { token: unrelatedToken, body: e.body });
       expect(unrelated.status, `${e.method} ${e.path} unrelated`).toBe(403);
     }
   });

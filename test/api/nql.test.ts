@@ -43,6 +43,17 @@ describe.each(backends())('datasets and the /nql API (%s)', (backend) => {
     expect(res.body.errors[0]).toMatchObject({ line: 2, column: 1 });
   });
 
+  it('compiles without creating anything, in the plane\'s dialect or the one asked for', async () => {
+    const before = await dbFingerprint(server.database.db);
+    const nql = `EXPLAIN SELECT "geographic_location"."latitude" AS lat FROM company_data."${datasetId}"`;
+    const duck = await server.request('POST', '/nql/compile', { body: { nql } });
+    expect(duck.status, JSON.stringify(duck.body)).toBe(200);
+    expect(duck.body).toMatchObject({ kind: 'explain', dialect: 'duckdb', dataset_ids: [datasetId], output_schema: { properties: { lat: { type: 'double' } } } });
+    const spark = await server.request('POST', '/nql/compile', { body: { nql, dialect: 'spark' } });
+    expect(spark.body.compiled_sql).toContain(`narrative.datasets.ds_${datasetId}`);
+    expect(await dbFingerprint(server.database.db)).toEqual(before);
+  });
+
   it('EXPLAIN creates an nql-forecast job with the compiled SQL of the plane\'s engine', async () => {
     const nql = `EXPLAIN SELECT "hashed_email" FROM company_data."${datasetId}" WHERE "country_code" = 'US'`;
     const res = await server.request('POST', '/nql/run', { body: { nql } });

@@ -12,7 +12,7 @@ import { jobCreate, jobGet } from '../../store/jobs.js';
 import { actorOf, identityOf, jobScopeOf, type Identity } from '../plugins/auth.js';
 import { compileForPlane } from '../nql-service.js';
 import { problemResponses } from '../schemas/common.js';
-import { NqlBody, NqlJobParams, NqlRunBody, RunResponse } from '../schemas/nql.js';
+import { NqlBody, NqlCompileBody, NqlCompileResponse, NqlJobParams, NqlRunBody, RunResponse } from '../schemas/nql.js';
 
 const READ = { auth: { resource: 'nql', access: 'read' } } as const;
 const WRITE = { auth: { resource: 'nql', access: 'write' } } as const;
@@ -64,6 +64,24 @@ export default async function nqlRoutes(fastify: FastifyInstance): Promise<void>
         return d ? { id: d.id, name: d.name, table_type: 'dataset' } : null;
       },
     });
+  });
+
+  app.post('/nql/compile', {
+    config: READ,
+    schema: {
+      tags, summary: 'Compile NQL to SQL',
+      description: 'The SQL a job would run, in the dialect of the data plane\'s engine (or the one asked for), and the result schema. Creates nothing.',
+      body: NqlCompileBody, response: { 200: NqlCompileResponse, ...problemResponses(400, 401, 403) },
+    },
+  }, async (request) => {
+    const identity = identityOf(request);
+    const plane = await planeFor(identity, request.body.data_plane_id);
+    const dialect = request.body.dialect ?? plane.engine;
+    const compiled = await compileForPlane(app.db, identity.companyId, request.body.nql, { id: plane.id, engine: dialect });
+    return {
+      kind: compiled.analysis.kind, dialect, compiled_sql: compiled.compiledSql,
+      output_schema: compiled.analysis.outputSchema as unknown as Record<string, unknown>, dataset_ids: compiled.analysis.datasetIds,
+    };
   });
 
   app.post('/nql/run', {

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Nullable, NullableTimestamp, Timestamp, Uuid } from './common.js';
+import { Nullable, NullableTimestamp, StringEnum, Timestamp, Uuid } from './common.js';
 import { ExecutionCluster, Failure, JobStateSchema, JobTypeSchema, RequestSource } from './jobs.js';
 
 export const NqlBody = Type.Object(
@@ -41,3 +41,22 @@ export const RunResponse = Type.Object(
 );
 
 export const NqlJobParams = Type.Object({ job_id: Uuid() }, { additionalProperties: false });
+
+export const NqlCompileBody = Type.Object(
+  {
+    ...NqlBody.properties,
+    dialect: Type.Optional(StringEnum(['duckdb', 'spark'], { description: 'Default: the data plane\'s engine.' })),
+  },
+  { additionalProperties: false },
+);
+
+export const NqlCompileResponse = Type.Object(
+  {
+    kind: StringEnum(['select', 'explain', 'create_materialized_view']),
+    dialect: StringEnum(['duckdb', 'spark']),
+    compiled_sql: Type.String(),
+    output_schema: Type.Object({}, { additionalProperties: true, description: 'The result\'s schema (Narrative dataset shape).' }),
+    dataset_ids: Type.Array(Type.Integer(), { description: 'The datasets the statement reads.' }),
+  },
+  { additionalProperties: false },
+);

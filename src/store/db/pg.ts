@@ -101,8 +101,9 @@ export class PgDb implements Db {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.listener?.release(true);
+    const listener = this.listener;
     this.listener = undefined;
+    if (listener) releaseOnce(listener);
     await this.pool.end();
   }
 
@@ -118,8 +119,9 @@ export class PgDb implements Db {
         for (const handler of this.handlers.get(msg.channel) ?? []) handler(msg.payload ?? '');
       });
       client.on('error', () => {
+        // The connection died (server restart, terminated backend). A closed Db already released it.
         if (this.listener === client) this.listener = undefined;
-        client.release(true);
+        releaseOnce(client);
         if (!this.closed && this.handlers.size > 0) void this.resubscribe();
       });
       this.listener = client;
@@ -140,6 +142,15 @@ export class PgDb implements Db {
       }
     }
   }
+}
+
+const released = new WeakSet<pg.PoolClient>();
+
+/** Returns a broken client to the pool (destroying it) exactly once, whichever of close/error comes first. */
+function releaseOnce(client: pg.PoolClient): void {
+  if (released.has(client)) return;
+  released.add(client);
+  client.release(true);
 }
 
 function clientQueryable(client: pg.PoolClient): Queryable {
