@@ -115,11 +115,12 @@ export async function jobList(
   if (filter.dataPlaneId !== undefined) add((p) => `j.data_plane_id = ${p}::uuid`, filter.dataPlaneId);
   if (filter.datasetId !== undefined) add((p) => `j.dataset_id = ${p}`, filter.datasetId);
   const whereSql = where.join(' AND ');
+  const pageValues = [...values, filter.limit, filter.offset];
   const [page, count] = await Promise.all([
     db.query<JobRow>(
       `SELECT ${jobColumns('j')} FROM jobs j WHERE ${whereSql} ORDER BY ${ORDER_SQL[filter.orderBy]}
-        LIMIT ${filter.limit | 0} OFFSET ${filter.offset | 0}`,
-      values,
+        LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
+      pageValues,
     ),
     db.query<{ total: number }>(`SELECT count(*)::int AS total FROM jobs j WHERE ${whereSql}`, values),
   ]);

@@ -39,7 +39,7 @@ export class PgDb implements Db {
   }
 
   async query<T>(text: string, values?: readonly unknown[]): Promise<T[]> {
-    const res = await this.pool.query(text, values as unknown[] | undefined);
+    const res = await this.pool.query(preparedQuery(text, values));
     return res.rows as T[];
   }
 
@@ -156,10 +156,28 @@ function releaseOnce(client: pg.PoolClient): void {
 function clientQueryable(client: pg.PoolClient): Queryable {
   return {
     async query<T>(text: string, values?: readonly unknown[]) {
-      const res = await client.query(text, values as unknown[] | undefined);
+      const res = await client.query(preparedQuery(text, values));
       return res.rows as T[];
     },
   };
+}
+
+/**
+ * Every statement of the store is a fixed text with parameters, so each is parsed and planned once per connection
+ * as a named prepared statement instead of on every call (bench/results/api.md: the `run` statement does about
+ * 2x the transactions per second prepared). Names are handed out per distinct text; past MAX_PREPARED texts
+ * (which only dynamic SQL could reach) statements are sent unnamed, as before.
+ */
+const MAX_PREPARED = 1_000;
+const preparedNames = new Map<string, string>();
+
+function preparedQuery(text: string, values?: readonly unknown[]): pg.QueryConfig {
+  let name = preparedNames.get(text);
+  if (name === undefined && preparedNames.size < MAX_PREPARED) {
+    name = `jp_${preparedNames.size}`;
+    preparedNames.set(text, name);
+  }
+  return name === undefined ? { text, values: values as unknown[] } : { name, text, values: values as unknown[] };
 }
 
 function quoteIdent(name: string): string {
