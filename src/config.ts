@@ -17,6 +17,8 @@ export interface ServeConfig {
   retryBaseMs: number;
   retryMaxMs: number;
   maintenanceIntervalMs: number;
+  /** PostgreSQL connections per server (`JOBPLANE_PG_POOL`). */
+  pgPoolSize: number;
 }
 
 export interface ServeFlags {
@@ -54,6 +56,7 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     extraJobTypes: (env['JOBPLANE_EXTRA_JOB_TYPES'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     retryBaseMs: intFrom('JOBPLANE_RETRY_BASE_MS', env['JOBPLANE_RETRY_BASE_MS'], 1_000, 0, 86_400_000),
     retryMaxMs: intFrom('JOBPLANE_RETRY_MAX_MS', env['JOBPLANE_RETRY_MAX_MS'], 300_000, 0, 86_400_000),
+    pgPoolSize: intFrom('JOBPLANE_PG_POOL', env['JOBPLANE_PG_POOL'], 20, 2, 1000),
     maintenanceIntervalMs: intFrom('JOBPLANE_MAINTENANCE_MS', env['JOBPLANE_MAINTENANCE_MS'], 1_000, 50, 600_000),
   };
 }

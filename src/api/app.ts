@@ -19,6 +19,7 @@ import datasetRoutes from './routes/datasets.js';
 import nqlRoutes from './routes/nql.js';
 import { Dataset } from './schemas/datasets.js';
 import { Metrics } from './metrics.js';
+import { TokenCache } from './token-cache.js';
 import { JobSignals } from '../store/job-signals.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../store/retry-policy.js';
 
@@ -58,6 +59,7 @@ declare module 'fastify' {
     validators: Validators;
     metrics: Metrics;
     signals: JobSignals;
+    tokens: TokenCache;
   }
 }
 
@@ -136,7 +138,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
-  await app.register(authPlugin, { db: deps.db });
+  const tokens = new TokenCache(deps.db);
+  await tokens.start();
+  app.addHook('onClose', async () => tokens.stop());
+  app.decorate('tokens', tokens);
+  await app.register(authPlugin, { tokens });
   await app.register(healthRoutes);
   await app.register(jobRoutes);
   await app.register(dataPlaneRoutes);

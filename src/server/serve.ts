@@ -30,7 +30,7 @@ export async function startServer(config: ServeConfig, logger: Logger = pino({ l
     for (const fn of cleanups.reverse()) await fn().catch((err) => logger.error({ err }, 'shutdown step failed'));
   };
   try {
-    const db = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    const db = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.pgPoolSize });
     cleanups.push(() => db.close());
     const boot = await bootstrap(db);
     if (boot.adminToken) {

@@ -3,9 +3,9 @@ import fp from 'fastify-plugin';
 import { DomainError } from '../../core/errors.js';
 import type { Actor } from '../../core/job.js';
 import { allows, type Access, type Permission, type Resource } from '../../core/permissions.js';
-import type { Db } from '../../store/db/types.js';
 import type { JobScope } from '../../store/job-columns.js';
-import { TOKEN_PATTERN, tokenFindByValue } from '../../store/tokens.js';
+import { TOKEN_PATTERN } from '../../store/tokens.js';
+import type { TokenCache } from '../token-cache.js';
 
 export interface Identity {
   tokenId: string;
@@ -36,10 +36,10 @@ const unauthenticated = (why: string) => new DomainError('unauthenticated', why)
 
 /**
  * Authenticates `Authorization: Bearer <token>` on every non-public route (401 for no, unknown, expired or revoked
- * tokens) and checks the route's `{resource, access}` (403). Tokens are looked up by SHA-256 on every request, so
- * a revocation takes effect at once on every server.
+ * tokens) and checks the route's `{resource, access}` (403). Lookups go through the TokenCache, which every
+ * revocation invalidates at once (locally, and on other servers through NOTIFY).
  */
-async function authPlugin(app: FastifyInstance, opts: { db: Db }): Promise<void> {
+async function authPlugin(app: FastifyInstance, opts: { tokens: TokenCache }): Promise<void> {
   app.decorateRequest('identity', undefined);
   app.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config;
@@ -52,7 +52,7 @@ async function authPlugin(app: FastifyInstance, opts: { db: Db }): Promise<void>
     if (!match) throw unauthenticated('the Authorization header must have the form "Bearer <token>"');
     const token = match[1]!;
     if (!TOKEN_PATTERN.test(token)) throw unauthenticated('the bearer token is not a jobplane token');
-    const found = await tokenFindByValue(opts.db, token);
+    const found = await opts.tokens.find(token);
     if (!found) throw unauthenticated('the bearer token is unknown');
     if (found.revoked_at) throw unauthenticated('the bearer token was revoked');
     if (!found.usable) throw unauthenticated('the bearer token has expired');

@@ -81,6 +81,7 @@ export default async function tokenRoutes(fastify: FastifyInstance): Promise<voi
   }, async (request) => {
     const revoked = await tokenRevoke(app.db, identityOf(request).companyId, request.params.access_token_id);
     if (!revoked) throw notFound(`access token ${request.params.access_token_id}`);
+    await app.tokens.revoked(revoked.id);
     return revoked;
   });
 }

@@ -1,0 +1,257 @@
+// Renders bench/results/api.md from one run (plus the run history).
+import type { DbCounters, ServerSettings } from './database.js';
+import type { LoadResult } from './load.js';
+import type { CpuUsage } from './sampler.js';
+import type { ProfileSummary } from './cpuprofile.js';
+
+export interface PhaseReport {
+  key: string;
+  label: string;
+  kind: 'api' | 'pgbench';
+  clients: number;
+  seconds: number;
+  mode?: string;
+  load: LoadResult;
+  cpu: CpuUsage;
+  counters: DbCounters;
+  check: string;
+  valid: boolean;
+}
+
+export interface RunRecord {
+  at: string;
+  profiled: boolean;
+  conditions: {
+    cpu: string; node: string; pg: string; pgbench: string; settings: ServerSettings;
+    loadAtStart: string; loadAtEnd: string; jobs: number; pgbenchJobs: number; seconds: number; diagSeconds: number;
+    warmup: number; connections: number; serverPool: number; servers?: number; serverStartSeconds: number; seedSeconds: number; totalSeconds: number;
+  };
+  phases: PhaseReport[];
+}
+
+const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
+const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 1) : '–');
+const pct = (n: number) => (Number.isFinite(n) ? `${(n * 100).toFixed(0)}%` : '–');
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
+
+export const TARGET_RATIO = 0.5;
+export const TARGET_P99_MS = 20;
+
+export function verdict(r: RunRecord) {
+  const find = (key: string) => r.phases.find((p) => p.key === key);
+  const run = find('api-run');
+  const limit = find('pgbench-limit');
+  const ratio = run && limit ? run.load.rps / limit.load.rps : NaN;
+  return {
+    run, get: find('api-get'), limit, runSql: find('pgbench-run-sql'), runSqlPrepared: find('pgbench-run-sql-prepared'),
+    apiSqlPool: find('pgbench-api-sql-pool'), apiSql32: find('pgbench-api-sql-32'),
+    ratio, ratioMet: ratio >= TARGET_RATIO, p99Met: (run?.load.p99 ?? Infinity) < TARGET_P99_MS,
+  };
+}
+
+function phaseRow(p: PhaseReport): string {
+  const perOp = (cores: number) => (p.load.rps > 0 ? int((cores * 1e6) / p.load.rps) : '–');
+  const stmts = p.load.completed > 0 ? f2(p.counters.xactCommit / p.load.completed) : '–';
+  // Only meaningful where the phase writes: GET's few background updates would divide by almost nothing.
+  const syncs = p.counters.jobsUpdated > p.load.completed / 2 ? f2(p.counters.walSyncs / p.counters.jobsUpdated) : '–';
+  const bad = p.kind === 'api' ? `${p.load.non2xx} / ${p.load.errors + p.load.timeouts}` : `– / ${p.load.errors}`;
+  return `| ${p.label} | ${p.clients} | ${p.seconds} s${p.mode ? `, -M ${p.mode}` : ''} | **${int(p.load.rps)}** | ${ms(p.load.p50)} | ${ms(p.load.p975)} | ${ms(p.load.p99)} | ${ms(p.load.max)} | ${bad} | ${stmts} | ${perOp(p.cpu.serverCores)} | ${perOp(p.cpu.backendsCores)} | ${f2(p.cpu.serverCores)} / ${f2(p.cpu.backendsCores)} / ${f2(p.cpu.driverCores)} / ${f2(p.cpu.otherCores)} | ${f2(p.cpu.machineCores)} of ${p.cpu.cores} | ${syncs} |`;
+}
+
+function historyRow(r: RunRecord): string {
+  const v = verdict(r);
+  const n = (p?: PhaseReport) => int(p?.load.rps ?? NaN);
+  return `| ${r.at.slice(0, 19).replace('T', ' ')} | ${r.conditions.loadAtStart.split(' ')[0]} | ${r.conditions.servers ?? 1} | ${n(v.run)} | ${ms(v.run?.load.p50 ?? NaN)} | ${ms(v.run?.load.p99 ?? NaN)} | ${n(v.get)} | ${ms(v.get?.load.p99 ?? NaN)} | ${n(v.limit)} | ${n(v.runSql)} | ${n(v.runSqlPrepared)} | ${n(v.apiSqlPool)} | ${n(v.apiSql32)} | **${pct(v.ratio)}** | ${r.phases.every((p) => p.valid) ? 'yes' : '**no**'} |`;
+}
+
+/** Sentences computed from this run's figures; the interpretation that holds run to run is in ANALYSIS. */
+function findings(r: RunRecord): string[] {
+  const v = verdict(r);
+  const out: string[] = [];
+  const { run, get, limit, runSql, runSqlPrepared, apiSqlPool, apiSql32 } = v;
+  if (!run) return out;
+  const C = r.conditions.connections;
+  const us = (cores: number, rate: number) => int((cores * 1e6) / rate);
+  const of = (a?: PhaseReport, b?: PhaseReport) => (a && b ? pct(a.load.rps / b.load.rps) : '–');
+  out.push(`**Queueing.** ${C} connections / ${int(run.load.rps)} req/s = ${ms((C / run.load.rps) * 1000)} ms per request by Little's law ` +
+    `(measured p50 ${ms(run.load.p50)} ms): the latency is almost all waiting in front of the slowest stage, so p99 follows throughput.`);
+  if (runSql && limit) {
+    out.push(`**The statement itself caps the ratio.** At the limit's ${limit.clients} clients and with no HTTP or Node in the way, the server's \`run\` ` +
+      `statement does ${int(runSql.load.rps)} tps unnamed (${of(runSql, limit)} of the limit) and ${runSqlPrepared ? int(runSqlPrepared.load.rps) : '–'} prepared ` +
+      `(${of(runSqlPrepared, limit)}); with the auth SELECT in front, ${apiSql32 ? int(apiSql32.load.rps) : '–'} tps at ${C} clients (${of(apiSql32, limit)}) and ` +
+      `${apiSqlPool ? int(apiSqlPool.load.rps) : '–'} tps at the server's ${apiSqlPool?.clients ?? '–'} (${of(apiSqlPool, limit)}). ` +
+      `The API reaches ${of(run, apiSqlPool)} of what its own SQL allows through its pool.`);
+  }
+  if (get) {
+    out.push(`**GET** (auth SELECT + one SELECT, nothing to flush) runs at ${int(get.load.rps)} req/s with the server at ${f2(get.cpu.serverCores)} cores ` +
+      `and p99 ${ms(get.load.p99)} ms: even without a commit the API is bound by the CPU it gets.`);
+  }
+  return out;
+}
+
+const gain = (to?: PhaseReport, from?: PhaseReport) =>
+  (to && from ? `${to.load.rps >= from.load.rps ? '+' : ''}${((to.load.rps / from.load.rps - 1) * 100).toFixed(0)}%` : '–');
+const usPer = (p: PhaseReport | undefined, cores: (c: CpuUsage) => number) => (p ? int((cores(p.cpu) * 1e6) / p.load.rps) : '–');
+
+/** Where the time goes, and what would close the gap: the reasoning is fixed, the numbers are this run's. */
+function analysis(r: RunRecord, profile?: ProfileSummary): string {
+  const v = verdict(r);
+  const { run, get, limit, runSql, runSqlPrepared, apiSqlPool, apiSql32 } = v;
+  const pool = r.conditions.serverPool;
+  const C = r.conditions.connections;
+  const backend = (c: CpuUsage) => c.backendsCores;
+  const server = (c: CpuUsage) => c.serverCores;
+  const pgShare = profile
+    ? pct(profile.byArea.filter((a) => /^pg(-protocol|-pool)?$/.test(a.area)).reduce((t, a) => t + a.ms, 0) / Math.max(1, profile.busyMs - profile.writev.ms))
+    : 'about a quarter';
+  return `
+### Where the time goes
+
+1. **The machine is oversubscribed, and a one-thread server loses that contest.** ${r.conditions.cpu.split(',')[1]?.trim() ?? ''}, load average
+   ${r.conditions.loadAtStart.split(' ')[0]} at the start: other engineers' test runs keep both CPUs busy. Linux shares CPU per runnable
+   thread, so the server's single JavaScript thread got ${run ? f2(run.cpu.serverCores) : '–'} cores during \`run\` while pgbench's
+   ${limit?.clients ?? C} backends together got ${limit ? f2(limit.cpu.backendsCores) : '–'}. Every request also crosses processes four
+   times (client → Node → backend → Node → client); each socket write wakes a peer and, on a full machine, hands the CPU
+   away (the profile bills those waits to \`writev\`).
+2. **Node CPU per request** is ${usPer(run, server)} µs for \`run\` and ${usPer(get, server)} µs for \`GET\` (inflated by the contention).
+   No single hotspot: the pg driver (query encoding, RowDescription handling and parsing of the 23-column rows,
+   ${pgShare} of on-CPU JavaScript time in the profile, \`bench/results/api-profile.md\` from \`BENCH_PROFILE=1\`), Node's streams and sockets, Fastify (routing, hooks,
+   validation, serialization), the prom-client histogram, and the SQL text that \`applyTransition\` rebuilds per request.
+   Per-query and per-request overhead dominates, so fewer queries per request and smaller rows are what pays.
+3. **The \`run\` statement costs the database ${limit && runSql ? f2(runSql.cpu.backendsCores / runSql.load.rps / (limit.cpu.backendsCores / limit.load.rps)) : '–'}× the limit's UPDATE**
+   (${usPer(runSql, backend)} µs of backend CPU against ${usPer(limit, backend)} µs): node-pg sends it unnamed, so PostgreSQL parses and
+   plans the 2 KB CTE on every call (prepared, the same statement costs ${usPer(runSqlPrepared, backend)} µs); the rest is the row
+   lock of the \`FOR UPDATE\` CTE, the job_events insert with its foreign-key check and two index entries, and seven
+   \`to_char\` calls. WAL per update: ${run ? int(run.counters.walBytes / Math.max(1, run.counters.jobsUpdated)) : '–'} bytes against ${limit ? int(limit.counters.walBytes / Math.max(1, limit.counters.jobsUpdated)) : '–'}.
+4. **${pool} pooled connections for ${C} clients.** At most ${pool} commits can share a WAL flush (the "WAL syncs per update" column:
+   ${run ? f2(run.counters.walSyncs / Math.max(1, run.counters.jobsUpdated)) : '–'} for \`run\`, ${limit ? f2(limit.counters.walSyncs / Math.max(1, limit.counters.jobsUpdated)) : '–'} for the limit), and requests queue for a slot. The server's own SQL
+   through ${pool} connections does ${apiSqlPool ? int(apiSqlPool.load.rps) : '–'} tps; through ${C}, ${apiSql32 ? int(apiSql32.load.rps) : '–'} (${gain(apiSql32, apiSqlPool)}).
+5. **Two statements per request.** The auth hook's token SELECT runs before every request: a second round trip that holds
+   the pool slot, a second statement to parse and plan, and a second result to decode in Node. Without it the
+   database-side rate at ${C} clients goes from ${apiSql32 ? int(apiSql32.load.rps) : '–'} to ${runSql ? int(runSql.load.rps) : '–'} tps (${gain(runSql, apiSql32)}).
+6. **p99 < ${TARGET_P99_MS} ms at ${C} connections is out of reach on this machine for anything that commits durably per request**:
+   pgbench's own p99 for the bare UPDATE is ${limit ? ms(limit.load.p99) : '–'} ms. With ${C} connections always busy, mean latency is
+   ${C} / throughput (Little's law), so p99 < ${TARGET_P99_MS} ms needs well over ${int(C / (TARGET_P99_MS / 1000))} req/s.
+
+### What would close the gap (proposals; \`src/\` is the lead's, nothing there was changed)
+
+Ordered by expected gain. The "measured" figures are this run's pgbench rows, i.e. the database side with no HTTP in
+the way; the API's gain is smaller while it stays CPU-bound in Node (item 4).
+
+1. **Prepare the hot statements** — \`src/store/db/pg.ts\` \`PgDb.query\`: an optional statement name, sent as
+   \`{ name, text, values }\` with \`name\` = a short hash of \`text\` (node-pg then parses once per connection; a hash
+   keeps one name per distinct text). Use it for the fixed-text hot statements: the transition CTEs of
+   \`src/store/job-transitions.ts\` (one text per action and scope kind), \`tokenFindByValue\` and \`jobGet\`; not for
+   texts with inlined values (\`jobList\` inlines LIMIT/OFFSET), which would grow each connection's statement cache
+   without bound. Measured: the \`run\` statement ${runSql ? int(runSql.load.rps) : '–'} → ${runSqlPrepared ? int(runSqlPrepared.load.rps) : '–'} tps (${gain(runSqlPrepared, runSql)}),
+   backend CPU ${usPer(runSql, backend)} → ${usPer(runSqlPrepared, backend)} µs per statement. No behaviour change; PGlite ignores it.
+2. **A configurable, larger pool** — \`src/config.ts\` (\`JOBPLANE_PG_POOL\`, default 32 or 4 × the database's cores),
+   \`src/server/serve.ts\` passes it to \`openStore({ poolSize })\` (\`src/store/open.ts\` already accepts it). Measured:
+   ${gain(apiSql32, apiSqlPool)} for the server's SQL (${pool} → ${C} connections), more commits per WAL flush and no wait for a slot.
+   Mind \`max_connections\` (${r.conditions.settings.maxConnections} here) times the number of servers.
+3. **Cache token lookups** — \`src/api/plugins/auth.ts\`: an in-process map from token hash to identity, TTL of a few
+   seconds, dropped at once on \`DELETE /access-tokens/tokens/{id}\` and, across servers, through a NOTIFY on the
+   existing LISTEN connection (\`db.listen\`, as the job signals do), the TTL being the safety net. Measured:
+   ${gain(runSql, apiSql32)} database-side for \`run\`, about half the database work of a GET, and one query fewer to encode and
+   decode in Node (the pg driver is ${pgShare} of Node's on-CPU time).
+4. **More than one server process** — \`src/cli/commands/serve.ts\`: \`--workers N\` with \`node:cluster\` (migrations,
+   bootstrap and maintenance already coordinate through advisory locks, and JobSignals through LISTEN/NOTIFY, so N
+   processes on one database are safe). One process's JavaScript is one thread: at ${usPer(run, server)} µs of CPU per \`run\`
+   it cannot pass about ${run ? int(run.load.rps / Math.max(0.01, run.cpu.serverCores)) : '–'} req/s even with a whole core. This pays only where there are spare cores:
+   on this shared 2-vCPU VM two processes did *worse* (\`BENCH_SERVERS=2\` rows of the history below: each JIT warms on
+   half the traffic, CPU per request rose, and the two compete for the same saturated cores).
+5. **A leaner \`run\` statement** — \`src/store/job-columns.ts\` \`jobColumns\`/\`ts\`: return timestamps as
+   \`timestamptz\` text or epoch microseconds and format them in JS, and return only the columns the response
+   needs (fewer fields for pg's \`addFields\`/\`parseRow\`); \`src/store/job-transitions.ts\` \`applyTransition\`: build each
+   SQL text once per (action, scope kind) instead of per request. The prepared CTE still costs ${usPer(runSqlPrepared, backend)} µs against the
+   limit's ${usPer(limit, backend)} µs: the event row and the row lock are requirements, the formatting is not. Expected: a few %
+   each; worth doing after 1-4.
+6. **Operational, not code**: \`synchronous_commit=off\` (or \`commit_delay\`) trades the last few hundred ms of
+   acknowledged transitions on a crash for several times the write rate (stack notes: 1,170-2,080 → 5,200-6,430
+   single-connection UPDATEs/s). A durability decision for docs/operations.
+
+Together, 1-3 lift the database-side ceiling of the API's SQL from ${apiSqlPool && limit ? pct(apiSqlPool.load.rps / limit.load.rps) : '–'} of the limit (auth + unnamed CTE through
+${pool} connections) toward the prepared CTE at ${C} clients, ${runSqlPrepared && limit ? pct(runSqlPrepared.load.rps / limit.load.rps) : '–'} of it. Reaching 50% end to end also needs the
+Node side to keep up: about ${limit ? int(limit.load.rps / 2) : '–'} runs/s at today's ${usPer(run, server)} µs per request is
+${limit && run ? f2((limit.load.rps / 2) * (run.cpu.serverCores / run.load.rps)) : '–'} cores of Node, more than one process gets on this machine: items 3-5, or a machine that is not shared.
+`;
+}
+
+export function renderReport(r: RunRecord, history: RunRecord[], profile?: ProfileSummary): string {
+  const c = r.conditions;
+  const s = c.settings;
+  const v = verdict(r);
+  const lines: string[] = [];
+  lines.push(`# API benchmark${r.profiled ? ' (profiled run: the server ran under --cpu-prof, so its figures are slower than normal)' : ''}`, '');
+  lines.push('Produced by `npm run bench:api` (`bench/api.ts`). A real `jobplane serve --no-operator` process (spawned as ' +
+    '`node --import tsx src/cli/main.ts serve`, `LOG_LEVEL=warn`) on a fresh PostgreSQL database created for the run and ' +
+    'dropped after it; load from autocannon (programmatic API, in the bench process); "the limit" from pgbench on the same ' +
+    'database in the same run.', '');
+  lines.push('## Conditions', '', '| | |', '|---|---|');
+  lines.push(`| date | ${r.at} |`);
+  lines.push(`| CPU | ${c.cpu} |`);
+  lines.push(`| load average (1, 5, 15 min) | at start ${c.loadAtStart}; at end ${c.loadAtEnd} (a shared VM: other engineers' tests run on it) |`);
+  lines.push(`| Node | ${c.node} |`);
+  lines.push(`| PostgreSQL | ${s.version} (the machine's server on 127.0.0.1:5432, shared with other databases), ${c.pgbench} |`);
+  lines.push(`| durability | fsync=${s.fsync}, synchronous_commit=${s.synchronousCommit}, wal_sync_method=${s.walSync}, commit_delay=${s.commitDelay}, full_page_writes=${s.fullPageWrites} |`);
+  lines.push(`| other settings | shared_buffers=${s.sharedBuffers}, max_connections=${s.maxConnections}, checkpoint_timeout=${s.checkpointTimeout} |`);
+  lines.push(`| seed (N) | ${int(c.jobs)} pending jobs for the API (each with its \`create\` event, as \`POST /jobs\` writes it) + ${int(c.pgbenchJobs)} for pgbench (numbered in a helper table \`bench_pgb(n, job_id)\`), all by SQL \`INSERT … SELECT generate_series\` through the real schema (every index, constraint and foreign key), each batch followed by \`VACUUM\`; pools start small and are topped up after each warm-up from its measured rate; ${c.seedSeconds.toFixed(1)} s in all. Token: \`jobs:read,jobs:write\` for company 1, made by the project's \`tokenCreate\` |`);
+  lines.push(`| durations | ${c.warmup} s warm-up (not counted) + ${c.seconds} s measured for each API phase and for the limit (whose warm-up is a ${c.warmup} s pgbench run); ${c.diagSeconds} s for each diagnostic pgbench phase; server start ${c.serverStartSeconds.toFixed(0)} s; ${c.totalSeconds.toFixed(0)} s for the whole run. Order: GET (which also warms the code both routes share), \`run\`, then the pgbench phases. Leases of 1 h, so the server's maintenance never expires a benchmark job mid-run |`);
+  lines.push(`| concurrency | ${c.connections} HTTP connections (autocannon, no pipelining) on ${c.servers ?? 1} server process${(c.servers ?? 1) > 1 ? 'es' : ''}, each with a pg pool of ${c.serverPool}; pgbench ${c.connections} clients (${c.serverPool} in the "server's pool" row), 2 threads |`);
+  lines.push('');
+  lines.push('## Results', '');
+  lines.push('| workload | clients | measured | req/s or tps | p50 ms | p97.5 ms | p99 ms | max ms | non-2xx / errors | statements per op | server CPU µs/op | PG backend CPU µs/op | cores: server / backends / load generator / other | machine busy cores | WAL syncs per update |');
+  lines.push('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|');
+  for (const p of r.phases) lines.push(phaseRow(p));
+  lines.push('');
+  lines.push('- *statements per op*: committed transactions in the bench database (`pg_stat_database.xact_commit`) per completed request or pgbench transaction; every statement here is its own transaction.');
+  lines.push('- *WAL syncs per update*: `pg_stat_wal.wal_sync` (cluster-wide) per row updated in `jobs`; below 1 means several commits shared one flush (group commit).');
+  lines.push('- CPU from `/proc/<pid>/stat`, sampled every 250 ms: the server process, the backends connected to the bench database, the load generator; *other* = the rest of the machine.');
+  lines.push('- Latency percentiles: per response from autocannon\'s timings; for pgbench from its per-transaction log (`-l`).');
+  lines.push('');
+  lines.push('### Checks', '');
+  for (const p of r.phases) if (p.check) lines.push(`- ${p.key}: ${p.check}`);
+  const badSamples = r.phases.flatMap((p) => p.load.badSamples.map((b) => `${p.key}: ${b}`));
+  for (const b of badSamples) lines.push(`- non-2xx sample: \`${b.replaceAll('`', "'")}\``);
+  lines.push('');
+  lines.push('## Verdict', '');
+  lines.push(`- **\`run\` throughput / the limit: ${int(v.run?.load.rps ?? NaN)} / ${int(v.limit?.load.rps ?? NaN)} = ${pct(v.ratio)}** ` +
+    `(target ≥ ${pct(TARGET_RATIO)}): **${v.ratioMet ? 'met' : 'NOT met'}**.`);
+  lines.push(`- **\`run\` p99: ${ms(v.run?.load.p99 ?? NaN)} ms** (target < ${TARGET_P99_MS} ms): **${v.p99Met ? 'met' : 'NOT met'}**. ` +
+    `\`GET\` p99: ${ms(v.get?.load.p99 ?? NaN)} ms.`);
+  lines.push(`- Errors and non-2xx: ${r.phases.filter((p) => p.kind === 'api').map((p) => `${p.key} ${p.load.non2xx + p.load.errors + p.load.timeouts}`).join(', ')} (must be 0).`);
+  lines.push('');
+  lines.push('## Findings from this run', '');
+  for (const f of findings(r)) lines.push(`- ${f}`);
+  if (!r.profiled) lines.push(analysis(r, profile));
+  if (profile) {
+    const run = v.run;
+    const writev = profile.writev.ms;
+    lines.push('## CPU profile of the server (`--cpu-prof`, samples of the measured `run` phase only, idle excluded)', '');
+    lines.push(`Samples span ${int(profile.windowMs)} ms: busy ${int(profile.busyMs)} ms, idle ${int(profile.idleMs)} ms. ` +
+      `The process's CPU time over the phase (from /proc) was ${run ? f2(run.cpu.serverCores) : '–'} cores, i.e. about ` +
+      `${run ? int(run.cpu.serverCores * profile.windowMs) : '–'} ms: V8's profiler samples wall-clock time, so when the main thread ` +
+      'is runnable but descheduled (a loaded machine), the wait is billed to whatever frame was on the stack. `writev` is the socket ' +
+      `write that wakes the peer up (${int(profile.writev.pgMs)} ms sending a query to a PostgreSQL backend, ${int(profile.writev.httpMs)} ms ` +
+      'sending a response to autocannon): the scheduler switches to the woken process right there, so its ' +
+      `${int(writev)} ms are mostly time off the CPU. (The /proc figure also counts kernel time and V8's helper threads, which ` +
+      'the profile does not sample.) Shares below are of the busy time; the "w/o writev" column removes it.', '');
+    const rest = Math.max(1, profile.busyMs - writev);
+    lines.push('| area (self time) | ms | share | share w/o writev |', '|---|---:|---:|---:|');
+    for (const a of profile.byArea) lines.push(`| ${a.area} | ${int(a.ms)} | ${pct(a.share)} | ${a.area === '(native/V8)' ? pct((a.ms - writev) / rest) : pct(a.ms / rest)} |`);
+    lines.push('', '| function (self time) | ms | share | share w/o writev |', '|---|---:|---:|---:|');
+    for (const f of profile.byFunction) {
+      lines.push(`| \`${f.fn.replaceAll('|', '\\|')}\` | ${int(f.ms)} | ${pct(f.share)} | ${f.fn === 'writev' ? '–' : pct(f.ms / rest)} |`);
+    }
+    lines.push('');
+  }
+  const past = history.filter((h) => !h.profiled).slice(-10);
+  if (past.length) {
+    lines.push('## Run history (bench/results/api-runs.jsonl, last 10)', '');
+    lines.push('| at (UTC) | load 1 min | servers | run req/s | run p50 | run p99 | GET req/s | GET p99 | limit tps | run SQL tps | run SQL prepared tps | auth+run SQL tps, pool | auth+run SQL tps, 32 | run / limit | checks ok |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+    for (const h of past) lines.push(historyRow(h));
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}
