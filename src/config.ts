@@ -19,6 +19,13 @@ export interface ServeConfig {
   maintenanceIntervalMs: number;
   /** PostgreSQL connections per server (`JOBPLANE_PG_POOL`). */
   pgPoolSize: number;
+  /** Where the local data plane keeps dataset files (`JOBPLANE_STORAGE_DIR`, default `<data dir>/storage`). */
+  storageDir: string;
+  /** Create the sample dataset 6402 on an empty install (`JOBPLANE_SAMPLE_DATA=false` turns it off). */
+  sampleData: boolean;
+  sampleRows: number;
+  /** Shared jobs the in-process operator runs at once (`JOBPLANE_OPERATOR_SLOTS`). */
+  operatorSlots: number;
 }
 
 export interface ServeFlags {
@@ -56,6 +63,10 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     extraJobTypes: (env['JOBPLANE_EXTRA_JOB_TYPES'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     retryBaseMs: intFrom('JOBPLANE_RETRY_BASE_MS', env['JOBPLANE_RETRY_BASE_MS'], 1_000, 0, 86_400_000),
     retryMaxMs: intFrom('JOBPLANE_RETRY_MAX_MS', env['JOBPLANE_RETRY_MAX_MS'], 300_000, 0, 86_400_000),
+    storageDir: path.resolve(env['JOBPLANE_STORAGE_DIR'] ?? path.join(flags.dataDir ?? env['JOBPLANE_DATA_DIR'] ?? './.jobplane', 'storage')),
+    sampleData: env['JOBPLANE_SAMPLE_DATA'] !== 'false',
+    sampleRows: intFrom('JOBPLANE_SAMPLE_ROWS', env['JOBPLANE_SAMPLE_ROWS'], 1_000_000, 1, 100_000_000),
+    operatorSlots: intFrom('JOBPLANE_OPERATOR_SLOTS', env['JOBPLANE_OPERATOR_SLOTS'], 2, 1, 64),
     pgPoolSize: intFrom('JOBPLANE_PG_POOL', env['JOBPLANE_PG_POOL'], 20, 2, 1000),
     maintenanceIntervalMs: intFrom('JOBPLANE_MAINTENANCE_MS', env['JOBPLANE_MAINTENANCE_MS'], 1_000, 50, 600_000),
   };

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerServe } from './commands/serve.js';
 import { registerAdmin } from './commands/admin.js';
+import { registerOperator } from './commands/operator.js';
 
 const program = new Command()
   .name('jobplane')
@@ -11,6 +12,7 @@ const program = new Command()
 
 registerServe(program);
 registerAdmin(program);
+registerOperator(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`jobplane: ${err.message}\n`);

@@ -10,6 +10,8 @@ import { bootstrap } from '../store/bootstrap.js';
 import { acquireLock, updateLock } from './data-dir-lock.js';
 import { adminSocketPath, startAdminSocket } from './admin-socket.js';
 import { MaintenanceService } from './maintenance/maintenance-service.js';
+import { ensureSampleDataset } from './sample-data.js';
+import { startInProcessOperator } from './in-process-operator.js';
 
 export interface RunningServer {
   url: string;
@@ -64,7 +66,18 @@ export async function startServer(config: ServeConfig, logger: Logger = pino({ l
       cleanups.push(() => admin.close());
       await updateLock(config.dataDir, { kind: 'serve', url, adminSocket: socket });
     }
-    logger.info({ url, database: db.kind, dataDir: config.dataDir }, 'jobplane serving');
+    if (config.sampleData) {
+      await ensureSampleDataset(db, {
+        companyId: boot.companyId, dataPlaneId: boot.dataPlaneId, storageRoot: config.storageDir, rows: config.sampleRows,
+        logger: logger.child({ component: 'sample-data' }),
+      });
+    }
+    if (config.operator) {
+      const operator = await startInProcessOperator(db, url, boot, config, logger);
+      // Stopped first (cleanups run in reverse): it drains its jobs while the API still answers.
+      cleanups.push(() => operator.stop());
+    }
+    logger.info({ url, database: db.kind, dataDir: config.dataDir, storage: config.storageDir }, 'jobplane serving');
     let closing: Promise<void> | undefined;
     return {
       url, app, db, logger,

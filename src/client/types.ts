@@ -1,0 +1,489 @@
+/**
+ * Request and response shapes of the jobplane HTTP API, as the SDK sees them. They mirror the server's TypeBox
+ * schemas (`src/api/schemas/*.ts`) by hand, so that SDK users do not import server code;
+ * `test/client/contract.test.ts` checks them against the server's `/openapi.json` (same fields, same required set).
+ * Field names are snake_case because they are the wire format (the Narrative Jobs API contract).
+ */
+
+export type JobState = 'pending' | 'running' | 'completed' | 'failed' | 'pending_cancellation' | 'cancelled';
+
+/** The built-in types, plus whatever a server was configured with (`JOBPLANE_EXTRA_JOB_TYPES`). */
+export type JobType = 'materialize-view' | 'nql-forecast' | (string & {});
+
+export type JsonObject = Record<string, unknown>;
+
+export interface ExecutionCluster {
+  type: 'dedicated' | 'shared';
+}
+
+export interface Failure {
+  message: string;
+  timestamp: string;
+  /** Diagnostics, e.g. the engine error, or `{executor, attempt}` for "lease expired". */
+  value: JsonObject;
+}
+
+export interface RequestSource {
+  /** `api_user` or `process`. */
+  type: string;
+  company_id?: number;
+  user_id?: number | null;
+  name?: string;
+  [extra: string]: unknown;
+}
+
+export interface Job {
+  job_id: string;
+  company_id: number;
+  data_plane_id: string;
+  compute_pool_id: string | null;
+  execution_cluster: ExecutionCluster;
+  request_source: RequestSource;
+  state: JobState;
+  type: JobType;
+  input: JsonObject;
+  executor: string | null;
+  failures: Failure[];
+  idempotency_key: string;
+  result: JsonObject | null;
+  priority: number;
+  /** The fencing token of the current lease (1 for the first run). */
+  attempt: number;
+  max_attempts: number;
+  lease_expires_at: string | null;
+  retry_at: string | null;
+  cancel_requested_at: string | null;
+  created_at: string;
+  updated_at: string;
+  dequeued_at: string | null;
+  ended_at: string | null;
+}
+
+export type JobOrder = 'created_at_desc' | 'created_at_asc' | 'updated_at_desc' | 'updated_at_asc';
+
+export interface PageQuery {
+  page?: number;
+  per_page?: number;
+  offset?: number;
+}
+
+export interface ListJobsQuery extends PageQuery {
+  state?: JobState;
+  type?: JobType;
+  data_plane_id?: string;
+  dataset_id?: number;
+  order_by?: JobOrder;
+}
+
+export interface JobList {
+  current_page: number;
+  total_records: number;
+  total_pages: number;
+  records: Job[];
+}
+
+export interface CreateJobRequest {
+  type: JobType;
+  input: JsonObject;
+  data_plane_id?: string;
+  compute_pool_id?: string;
+  execution_cluster?: ExecutionCluster;
+  idempotency_key?: string;
+  max_attempts?: number;
+  priority?: number;
+}
+
+export interface RunJobRequest {
+  executor: string;
+}
+
+export interface RescheduleJobRequest {
+  force?: boolean;
+}
+
+export interface RescheduleJobResponse {
+  outcome: 'rescheduled' | 'skipped_terminal';
+  job: Job;
+}
+
+export interface JobEvent {
+  id: number;
+  job_id: string;
+  action: string;
+  from_state: JobState | null;
+  to_state: JobState;
+  attempt: number;
+  executor: string | null;
+  actor: JsonObject;
+  at: string;
+}
+
+export interface JobEventList {
+  records: JobEvent[];
+}
+
+// ---- executor-facing job calls: every one carries the lease (fencing) -------------------------------------------
+
+/** What an executor presents on every call about a job it runs: a stale one gets 409 `stale_lease`. */
+export interface Lease {
+  executor: string;
+  attempt: number;
+}
+
+export interface ClaimJobsRequest {
+  executor: string;
+  data_plane_id: string;
+  types?: JobType[];
+  compute_pool_id?: string;
+  /** 1-100, default 1. */
+  limit?: number;
+  /** 0-30000, default 0: how long to long-poll when nothing is claimable. */
+  wait_ms?: number;
+}
+
+export interface ClaimJobsResponse {
+  records: Job[];
+}
+
+/** The claim reply plus the lease timing the server announced in its headers (absent from older servers). */
+export interface ClaimJobsResult extends ClaimJobsResponse {
+  /** `x-jobplane-lease-ms`: how long a lease lasts without a heartbeat. */
+  leaseMs: number | undefined;
+  /** `x-jobplane-heartbeat-ms`: how often the server wants heartbeats. */
+  heartbeatMs: number | undefined;
+}
+
+export interface HeartbeatJobRequest extends Lease {
+  progress?: JsonObject;
+}
+
+export interface HeartbeatJobResponse {
+  state: JobState;
+  cancel_requested: boolean;
+  lease_expires_at: string;
+}
+
+export interface CompleteJobRequest extends Lease {
+  result: JsonObject;
+  /** A materialize-view run's new snapshot: committed with the completion, in one transaction. */
+  snapshot?: SnapshotManifest;
+}
+
+export interface FailJobRequest extends Lease {
+  failure: { message: string; value?: JsonObject };
+  /** Default true on the server. false: never retry (e.g. a SQL syntax error). */
+  retryable?: boolean;
+}
+
+/** The executor's acknowledgement of a requested cancellation (pending_cancellation -> cancelled). */
+export type AcknowledgeCancellationRequest = Lease;
+
+// ---- datasets and snapshots ----------------------------------------------------------------------------------------
+
+export type WriteMode = 'append' | 'overwrite';
+
+export interface Dataset {
+  id: number;
+  company_id: number;
+  data_plane_id: string;
+  name: string;
+  display_name: string;
+  description: string | null;
+  /** Narrative dataset schema: `{type: "object", properties: {<name>: {type, ...}}}`. */
+  schema: JsonObject;
+  status: 'active' | 'pending';
+  write_mode: WriteMode;
+  tags: string[];
+  retention_policy: JsonObject;
+  materialized_view_config: { nql: string; [extra: string]: unknown } | null;
+  is_narrative_managed: boolean;
+  price_cpm_usd: number;
+  latest_snapshot_id: number | null;
+  created_at: string;
+  updated_at: string;
+  last_snapshot_created_at: string | null;
+}
+
+export interface DatasetList {
+  current_page: number;
+  total_records: number;
+  total_pages: number;
+  records: Dataset[];
+}
+
+export interface CreateDatasetRequest {
+  /** A slug: letters, digits, underscore; unique in the company. */
+  name: string;
+  display_name?: string;
+  description?: string;
+  schema: JsonObject;
+  write_mode?: WriteMode;
+  data_plane_id?: string;
+}
+
+export interface SnapshotFile {
+  /** Relative to the storage root: `datasets/<dataset_id>/snapshots/<snapshot_id>/<file>`. */
+  path: string;
+  rows: number;
+  bytes: number;
+}
+
+export interface SnapshotInput {
+  dataset_id: number;
+  snapshot_id: number | null;
+}
+
+export interface Snapshot {
+  /** Below 2^53, so JSON never rounds it. */
+  snapshot_id: number;
+  dataset_id: number;
+  parent_snapshot_id: number | null;
+  operation: WriteMode;
+  files: SnapshotFile[];
+  row_count: number;
+  bytes: number;
+  job_id: string | null;
+  inputs: SnapshotInput[];
+  created_at: string;
+}
+
+export interface SnapshotList {
+  current_page: number;
+  total_records: number;
+  total_pages: number;
+  records: Snapshot[];
+}
+
+/** What a materialize-view run sends with `complete`. */
+export interface SnapshotManifest {
+  snapshot_id: number;
+  dataset_id: number;
+  parent_snapshot_id: number | null;
+  operation: WriteMode;
+  files: SnapshotFile[];
+  row_count: number;
+  bytes: number;
+  inputs: SnapshotInput[];
+  column_stats?: { recalculation_id: string; stats: JsonObject };
+}
+
+export interface ColumnStats {
+  recalculation_id: string;
+  dataset_id: number;
+  snapshot_id: number;
+  /** `{row_count, columns: [{column, null_count, approx_distinct_count, min, max}]}` */
+  stats: JsonObject;
+  created_at: string;
+}
+
+// ---- NQL ---------------------------------------------------------------------------------------------------------------
+
+export interface NqlRequest {
+  nql: string;
+  data_plane_id?: string;
+}
+
+export interface NqlCompileRequest extends NqlRequest {
+  /** Default: the data plane's engine. */
+  dialect?: 'duckdb' | 'spark';
+}
+
+export interface NqlCompileResponse {
+  kind: 'select' | 'explain' | 'create_materialized_view';
+  dialect: 'duckdb' | 'spark';
+  compiled_sql: string;
+  output_schema: JsonObject;
+  dataset_ids: number[];
+}
+
+export interface NqlRunRequest extends NqlRequest {
+  execution_cluster?: ExecutionCluster;
+  idempotency_key?: string;
+}
+
+/** Narrative's RunResponse: the job as the /nql endpoints return it (`id` and `completed_at`). */
+export interface NqlRunResponse {
+  id: string;
+  company_id: number;
+  type: JobType;
+  state: JobState;
+  data_plane_id: string;
+  execution_cluster: ExecutionCluster;
+  request_source: RequestSource;
+  input: JsonObject;
+  result: JsonObject | null;
+  failures: Failure[];
+  idempotency_key: string;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+}
+
+// ---- executors registry --------------------------------------------------------------------------------------------
+
+export interface Executor {
+  id: string;
+  data_plane_id: string;
+  compute_pool_id: string | null;
+  types: JobType[];
+  slots: number;
+  name: string | null;
+  status: 'active' | 'draining';
+  /** Jobs it holds a lease on right now. */
+  running_jobs: number;
+  last_heartbeat_at: string;
+  created_at: string;
+}
+
+export interface DeregisterExecutorResponse {
+  id: string;
+  /** Its running jobs that went back to pending (or were finalized as cancelled). */
+  released_jobs: number;
+}
+
+export interface RegisterExecutorRequest {
+  data_plane_id: string;
+  compute_pool_id?: string;
+  types: JobType[];
+  slots: number;
+  name?: string;
+}
+
+export interface ListExecutorsQuery {
+  data_plane_id?: string;
+}
+
+export interface ExecutorList {
+  records: Executor[];
+}
+
+// ---- data planes, compute pools --------------------------------------------------------------------------------------
+
+export interface DataPlane {
+  type: 'owned';
+  id: string;
+  company_id: number;
+  display_name: string;
+  description: string | null;
+  engine: 'duckdb' | 'spark';
+  status: 'active' | 'archived';
+  tags: string[];
+  last_heartbeat_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DataPlaneList {
+  records: DataPlane[];
+}
+
+export interface CreateDataPlaneRequest {
+  display_name: string;
+  description?: string;
+  engine?: 'duckdb' | 'spark';
+  tags?: string[];
+}
+
+export interface ComputePool {
+  id: string;
+  data_plane_id: string;
+  name: string;
+  /** Jobs of this pool running at once, across all its executors. */
+  max_concurrency: number;
+  created_at: string;
+}
+
+export interface ComputePoolList {
+  records: ComputePool[];
+}
+
+export interface CreateComputePoolRequest {
+  name: string;
+  max_concurrency: number;
+}
+
+// ---- identity and tokens --------------------------------------------------------------------------------------------
+
+export type Resource = 'jobs' | 'datasets' | 'data-planes' | 'access-tokens' | 'nql';
+
+export interface Permission {
+  resource: Resource;
+  access: 'read' | 'write';
+}
+
+export interface AccessToken {
+  id: string;
+  company_id: number;
+  user_id: number | null;
+  name: string;
+  permissions: Permission[];
+  data_plane_id: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  created_at: string;
+}
+
+export interface AccessTokenList {
+  records: AccessToken[];
+}
+
+export interface CreateTokenRequest {
+  name: string;
+  permissions: Permission[];
+  expires_at?: string;
+  /** Bind the token to one data plane (an operator token). */
+  data_plane_id?: string;
+}
+
+/** The created token; `access_token` is shown this once and never again. */
+export interface CreatedToken extends AccessToken {
+  access_token: string;
+}
+
+export interface WhoAmI {
+  user_id: number | null;
+  name: string | null;
+  company_access_list: number[];
+  current_company_scope: { company_id: number; slug: string; name: string };
+  token: { id: string; permissions: Permission[]; data_plane_id: string | null };
+}
+
+// ---- health and errors ------------------------------------------------------------------------------------------------
+
+export interface Health {
+  status: 'ok';
+}
+
+export interface Readiness {
+  status: 'ready';
+  database: string;
+}
+
+/** Stable machine-readable error codes (docs/errors.md); unknown future codes stay representable. */
+export type ErrorCode =
+  | 'not_found'
+  | 'conflict'
+  | 'stale_lease'
+  | 'transition_not_allowed'
+  | 'validation_failed'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'nql_syntax_error'
+  | 'nql_analysis_error'
+  | 'service_unavailable'
+  | 'internal'
+  | (string & {});
+
+/** RFC 7807 problem details, as every error response carries them (`application/problem+json`). */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code: ErrorCode;
+  errors?: Array<{ in?: string; pointer?: string; message: string; line?: number; column?: number; [extra: string]: unknown }>;
+  [extra: string]: unknown;
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { computeColumnStats } from '../engine/column-stats.js';
+import { snapshotDir, newSnapshotId } from '../storage/snapshot-layout.js';
+import { deleteSnapshotDir, writeSnapshot } from '../storage/write-snapshot.js';
+import { manifestFor } from '../storage/write-mode.js';
+import { bindInputs } from './bind-inputs.js';
+import { toAbsolute, toRelative, type DataPlaneResources } from './data-plane.js';
+import { planeResources } from './plane-engine.js';
+import { completeWith } from '../operator/job-completion.js';
+import type { HandlerEnv, JobHandler } from '../operator/types.js';
+import type { JsonObject } from '../../client/types.js';
+
+export interface MaterializeInput {
+  nql: string;
+  dataset_id: number;
+  stats_enabled: boolean;
+  compiled_sql: string;
+}
+
+/** A finished run whose snapshot is written but not yet visible: the operator commits it with the job. */
+export interface MaterializeOutcome {
+  result: { dataset_id: number; snapshot_id: number; recalculation_id: string | null };
+  snapshot: {
+    snapshot_id: number;
+    dataset_id: number;
+    parent_snapshot_id: number | null;
+    operation: 'append' | 'overwrite';
+    files: Array<{ path: string; rows: number; bytes: number }>;
+    row_count: number;
+    bytes: number;
+    inputs: Array<{ dataset_id: number; snapshot_id: number | null }>;
+    column_stats?: { recalculation_id: string; stats: Record<string, unknown> };
+  };
+  /** Deletes the files this run wrote: called when the commit is refused (fenced out, cancelled). */
+  discard(): Promise<void>;
+}
+
+/**
+ * Runs a materialize-view job: binds its inputs to their latest snapshots, runs the compiled SQL into a new
+ * snapshot directory (columns cast to the view's schema), computes column statistics when asked, and returns the
+ * manifest to commit. Nothing becomes visible here; on any error or abort the directory is deleted.
+ */
+export async function materializeView(
+  input: MaterializeInput, resources: DataPlaneResources, signal: AbortSignal,
+  progress: (update: Record<string, unknown>) => void,
+): Promise<MaterializeOutcome> {
+  const target = await resources.catalog.dataset(input.dataset_id, signal);
+  const parent = target.latest_snapshot_id === null ? null
+    : await resources.catalog.snapshot(target.id, target.latest_snapshot_id, signal);
+  const snapshotId = newSnapshotId();
+  const outDir = snapshotDir(resources.storageRoot, target.id, snapshotId);
+  const session = await resources.engine.session();
+  try {
+    const inputs = await bindInputs(session, resources, input.compiled_sql, signal);
+    progress({ phase: 'query', inputs: inputs.map((i) => ({ dataset_id: i.datasetId, snapshot_id: i.snapshotId })) });
+    const written = await writeSnapshot(session, { sql: input.compiled_sql, outDir, schema: target.schema, signal });
+    const previous = parent && {
+      files: parent.files.map((f) => ({ ...f, path: toAbsolute(resources.storageRoot, f.path) })),
+      rowCount: parent.row_count,
+      bytes: parent.files.reduce((s, f) => s + f.bytes, 0),
+    };
+    const manifest = manifestFor(target.write_mode, previous, written);
+    let columnStats: MaterializeOutcome['snapshot']['column_stats'];
+    if (input.stats_enabled) {
+      progress({ phase: 'stats', rows: manifest.rowCount });
+      const stats = await computeColumnStats(session, { files: manifest.files.map((f) => f.path), schema: target.schema }, { signal });
+      columnStats = { recalculation_id: randomUUID(), stats: stats as unknown as Record<string, unknown> };
+    }
+    return {
+      result: { dataset_id: target.id, snapshot_id: snapshotId, recalculation_id: columnStats?.recalculation_id ?? null },
+      snapshot: {
+        snapshot_id: snapshotId, dataset_id: target.id, parent_snapshot_id: parent?.snapshot_id ?? null,
+        operation: target.write_mode,
+        files: manifest.files.map((f) => ({ path: toRelative(resources.storageRoot, f.path), rows: f.rows, bytes: f.bytes })),
+        row_count: manifest.rowCount, bytes: manifest.bytes,
+        inputs: inputs.map((i) => ({ dataset_id: i.datasetId, snapshot_id: i.snapshotId })),
+        ...(columnStats ? { column_stats: columnStats } : {}),
+      },
+      discard: () => deleteSnapshotDir(outDir),
+    };
+  } catch (err) {
+    await deleteSnapshotDir(outDir);
+    throw err;
+  } finally {
+    await session.close();
+  }
+}
+
+/** The built-in `materialize-view` handler: its snapshot is committed with the job's completion, atomically. */
+export default async function materializeViewHandler(env: HandlerEnv): Promise<JobHandler> {
+  const resources = await planeResources(env);
+  return {
+    type: 'materialize-view',
+    async run(job, ctx) {
+      const outcome = await materializeView(job.input as unknown as MaterializeInput, resources, ctx.signal, (p) => ctx.progress(p as JsonObject));
+      ctx.log.info({ dataset_id: outcome.result.dataset_id, snapshot_id: outcome.result.snapshot_id, rows: outcome.snapshot.row_count }, 'snapshot written');
+      return completeWith(outcome.result as unknown as JsonObject, { snapshot: outcome.snapshot as never, discard: outcome.discard }) as never;
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import type { JsonObject, SnapshotManifest } from '../../client/types.js';
+
+export interface CompletionExtras {
+  /** A materialize-view run's snapshot: the server commits it with the completion, in one transaction. */
+  snapshot?: SnapshotManifest | undefined;
+  /**
+   * Deletes what the run wrote, called only when the server is known to have refused the completion (fenced out,
+   * or the result was rejected). Never called when the outcome is unknown: an orphan sweep is safer than deleting a
+   * snapshot that may have been committed.
+   */
+  discard?: (() => Promise<void>) | undefined;
+}
+
+/** What a handler returns when its completion carries more than a result. */
+export class JobCompletion<R extends JsonObject = JsonObject> {
+  constructor(readonly result: R, readonly extras: CompletionExtras = {}) {}
+}
+
+export const completeWith = <R extends JsonObject>(result: R, extras: CompletionExtras = {}) => new JobCompletion(result, extras);
