@@ -18,7 +18,7 @@ describe('jobplane serve on the embedded database', () => {
   it('bootstraps once, shares the data dir with the CLI, refuses a second server, and stops cleanly', async () => {
     const database = await freshDatabase('pglite', { open: false });
     cleanup.push(() => database.drop());
-    const env = { JOBPLANE_DATA_DIR: database.dataDir, PORT: '0', JOBPLANE_OPERATOR: 'false', DATABASE_URL: undefined };
+    const env = { JOBPLANE_DATA_DIR: database.dataDir, PORT: '0', JOBPLANE_OPERATOR: 'false', JOBPLANE_SAMPLE_DATA: 'false', DATABASE_URL: undefined };
 
     const server = spawnCli(['serve'], env);
     cleanup.push(async () => { server.kill('SIGKILL'); await server.exited; });
@@ -86,7 +86,7 @@ describe.runIf(backends().includes('postgres'))('jobplane serve on PostgreSQL', 
     await c.connect();
     await c.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
     await c.end();
-    const env = (i: number) => ({ DATABASE_URL: database.databaseUrl, JOBPLANE_DATA_DIR: path.join(database.dataDir, `s${i}`), PORT: '0', JOBPLANE_OPERATOR: 'false' });
+    const env = (i: number) => ({ DATABASE_URL: database.databaseUrl, JOBPLANE_DATA_DIR: path.join(database.dataDir, `s${i}`), PORT: '0', JOBPLANE_OPERATOR: 'false', JOBPLANE_SAMPLE_DATA: 'false' });
     servers.push(spawnCli(['serve'], env(1)), spawnCli(['serve'], env(2)));
     const urls = await Promise.all(servers.map(async (s) => (await s.waitForLog(serving))['url'] as string));
     const tokens = servers.map((s) => /jp_[A-Za-z0-9_-]{43}/.exec(s.stderr())?.[0]).filter(Boolean);

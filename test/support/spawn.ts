@@ -17,7 +17,8 @@ export interface CliProcess {
 
 /** Runs the real CLI (TypeScript sources through tsx) as a separate process. */
 export function spawnCli(args: string[], env: Record<string, string | undefined> = {}): CliProcess {
-  const merged: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', ...env };
+  // Spawned servers skip the 1M-row sample dataset unless a test asks for it (JOBPLANE_SAMPLE_DATA=true).
+  const merged: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', JOBPLANE_SAMPLE_DATA: 'false', ...env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete merged[k]; // undefined = unset
   const child = spawn(process.execPath, [...CLI, ...args], {
     cwd: ROOT,
