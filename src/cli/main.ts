@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerServe } from './commands/serve.js';
 import { registerAdmin } from './commands/admin.js';
 import { registerOperator } from './commands/operator.js';
+import { registerNql } from './commands/nql.js';
 
 const program = new Command()
   .name('jobplane')
@@ -13,6 +14,7 @@ const program = new Command()
 registerServe(program);
 registerAdmin(program);
 registerOperator(program);
+registerNql(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`jobplane: ${err.message}\n`);
