@@ -60,6 +60,8 @@ declare module 'fastify' {
     metrics: Metrics;
     signals: JobSignals;
     tokens: TokenCache;
+    /** Aborted when the server starts closing: long-polls answer at once instead of holding the shutdown. */
+    closing: AbortController;
   }
 }
 
@@ -88,6 +90,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     signals = own;
   }
   app.decorate('signals', signals);
+  const closing = new AbortController();
+  app.decorate('closing', closing);
+  app.addHook('preClose', async () => closing.abort());
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unknown';
     metrics.httpDuration.observe({ method: request.method, route, status: reply.statusCode }, reply.elapsedTime / 1000);

@@ -112,8 +112,13 @@ export class SpawnedServer {
     }, { timeoutMs, intervalMs: 100, message: `${what} (${jobId})` });
   }
 
+  /** SIGKILLs every operator spawned so far (between tests, so that none takes the next test's jobs). */
+  async killOperators(): Promise<void> {
+    await Promise.all(this.operators.splice(0).map((o) => o.proc.kill()));
+  }
+
   async close(): Promise<void> {
-    await Promise.all(this.operators.map((o) => o.proc.kill()));
+    await this.killOperators();
     await this.proc?.kill();
     await this.database.drop();
   }

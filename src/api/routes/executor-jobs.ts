@@ -42,18 +42,25 @@ export default async function executorJobRoutes(fastify: FastifyInstance): Promi
     const identity = identityOf(request);
     const b = request.body;
     await checkPlane(app, identity, b.data_plane_id);
+    // Claims come from registered executors only: their slots, pool and types are what routing honours, and a
+    // deregistered executor (whose jobs were just released) must not take them back. `run` keeps the seed's
+    // contract and accepts any executor id.
     const registration = await executorGet(app.db, b.executor);
-    if (registration && registration.data_plane_id !== b.data_plane_id) {
+    if (!registration) throw notFound(`executor ${b.executor} (register it with POST /executors first)`);
+    if (registration.data_plane_id !== b.data_plane_id) {
       throw new DomainError('conflict', `executor ${b.executor} is registered on data plane ${registration.data_plane_id}`);
     }
     const started = performance.now();
     const deadline = Date.now() + (b.wait_ms ?? 0);
-    const aborted = new AbortController();
-    request.raw.once('close', () => aborted.abort()); // the client gave up: stop waiting for it
+    // Stop waiting when the client goes away (a response 'close' before we answered means the connection died:
+    // claiming for it now would hand a job to a dead executor) or when the server shuts down.
+    const clientGone = new AbortController();
+    reply.raw.once('close', () => clientGone.abort());
+    const stop = AbortSignal.any([clientGone.signal, app.closing.signal]);
     let records = await claim(app, b);
-    while (records.length === 0 && Date.now() < deadline && !aborted.signal.aborted) {
-      await app.signals.wait(b.data_plane_id, Math.min(app.apiConfig.claimPollMs, deadline - Date.now()), aborted.signal);
-      records = await claim(app, b);
+    while (records.length === 0 && Date.now() < deadline && !stop.aborted) {
+      await app.signals.wait(b.data_plane_id, Math.min(app.apiConfig.claimPollMs, deadline - Date.now()), stop);
+      if (!stop.aborted) records = await claim(app, b);
     }
     app.metrics.claimWait.observe({ outcome: records.length > 0 ? 'claimed' : 'empty' }, (performance.now() - started) / 1000);
     for (const job of records) app.metrics.recordTransition(job.type, null, 'running', 'claim');

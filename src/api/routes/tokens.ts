@@ -8,7 +8,7 @@ import { dataPlaneGet } from '../../store/data-planes.js';
 import { tokenCreate, tokenList, tokenRevoke } from '../../store/tokens.js';
 import { identityOf } from '../plugins/auth.js';
 import { problemResponses } from '../schemas/common.js';
-import { AccessToken, CreateTokenBody, TokenParams, WhoAmI } from '../schemas/platform.js';
+import { AccessToken, CreatedToken, CreateTokenBody, TokenParams, WhoAmI } from '../schemas/platform.js';
 
 const READ = { auth: { resource: 'access-tokens', access: 'read' } } as const;
 const WRITE = { auth: { resource: 'access-tokens', access: 'write' } } as const;
@@ -44,7 +44,7 @@ export default async function tokenRoutes(fastify: FastifyInstance): Promise<voi
     schema: {
       tags, summary: 'Create an access token', description: 'The token value is in the response once and is never shown again.',
       body: CreateTokenBody,
-      response: { 201: Type.Intersect([AccessToken, Type.Object({ access_token: Type.String() })]), ...problemResponses(400, 401, 403) },
+      response: { 201: CreatedToken, ...problemResponses(400, 401, 403) },
     },
   }, async (request, reply) => {
     const identity = identityOf(request);

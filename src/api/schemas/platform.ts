@@ -74,6 +74,12 @@ export const AccessToken = Type.Object(
   { additionalProperties: false },
 );
 
+/** The create response: the token's record plus the token itself, shown this once. */
+export const CreatedToken = Type.Object(
+  { ...AccessToken.properties, access_token: Type.String({ description: 'jp_<43 base64url chars>; shown once, never again.' }) },
+  { additionalProperties: false },
+);
+
 export const CreateTokenBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { Backoff, sleep } from '../../src/plane/operator/backoff.js';
+import { withApiRetry, GaveUpError } from '../../src/plane/operator/api-retry.js';
+import { OutageLog } from '../../src/plane/operator/outage-log.js';
+import { classifyFailure, FatalError, RetryableError } from '../../src/plane/operator/index.js';
+import { captureLogger, down, stale } from './operator-test-kit.js';
+
+describe('Backoff', () => {
+  it('doubles up to the cap, each delay in [ceiling/2, ceiling]', () => {
+    const low = new Backoff({ initialMs: 100, maxMs: 1_000, random: () => 0 });
+    expect([1, 2, 3, 4, 5, 6].map(() => low.next())).toEqual([50, 100, 200, 400, 500, 500]);
+    const high = new Backoff({ initialMs: 100, maxMs: 1_000, random: () => 0.999999 });
+    expect([1, 2, 3, 4, 5].map(() => high.next())).toEqual([100, 200, 400, 800, 1_000]);
+  });
+
+  it('starts over after reset', () => {
+    const b = new Backoff({ initialMs: 100, maxMs: 1_000, random: () => 0 });
+    b.next();
+    b.next();
+    b.reset();
+    expect(b.next()).toBe(50);
+    expect(b.attempts).toBe(1);
+  });
+
+  it('sleep resolves false at once when aborted', async () => {
+    const c = new AbortController();
+    const started = Date.now();
+    const pending = sleep(60_000, c.signal);
+    c.abort();
+    expect(await pending).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(await sleep(1)).toBe(true);
+  });
+});
+
+describe('withApiRetry', () => {
+  it('retries transient failures, returns the first success, and logs one outage', async () => {
+    const { log, lines } = captureLogger();
+    let calls = 0;
+    const value = await withApiRetry(async () => {
+      if (++calls < 4) throw down();
+      return 'ok';
+    }, { what: 'test', outage: new OutageLog(log), backoff: { initialMs: 1, maxMs: 5 } });
+    expect(value).toBe('ok');
+    expect(calls).toBe(4);
+    expect(lines.map((l) => l['msg'])).toEqual(['jobplane API unreachable; retrying with backoff', 'jobplane API reachable again']);
+    expect(lines[1]).toMatchObject({ failed_calls: 3 });
+  });
+
+  it('passes a refusal through at once', async () => {
+    const { log } = captureLogger();
+    let calls = 0;
+    await expect(withApiRetry(async () => { calls++; throw stale(); }, { what: 'test', outage: new OutageLog(log) })).rejects.toMatchObject({ status: 409 });
+    expect(calls).toBe(1);
+  });
+
+  it('stops with GaveUpError when told to', async () => {
+    const { log } = captureLogger();
+    const giveUp = new AbortController();
+    setTimeout(() => giveUp.abort(), 30);
+    await expect(withApiRetry(async () => { throw down(); }, {
+      what: 'test', outage: new OutageLog(log), backoff: { initialMs: 5, maxMs: 10 }, giveUp: giveUp.signal,
+    })).rejects.toBeInstanceOf(GaveUpError);
+  });
+});
+
+describe('classifyFailure', () => {
+  it('keeps the message and diagnostics, and retries unless told otherwise', () => {
+    expect(classifyFailure(new FatalError('bad', { line: 3 }))).toEqual({ message: 'bad', value: { line: 3, error: 'FatalError' }, retryable: false });
+    expect(classifyFailure(new RetryableError('later'))).toEqual({ message: 'later', value: { error: 'RetryableError' }, retryable: true });
+    expect(classifyFailure('a string')).toEqual({ message: 'a string', value: {}, retryable: true });
+    expect(classifyFailure(undefined).message).toBe('undefined');
+    expect(classifyFailure(new Error('x'.repeat(20_000))).message).toHaveLength(10_000);
+  });
+});
