@@ -1,3 +1,4 @@
+import { CMV_OPTION_NAMES } from './parser/cmv-options.js';
 /**
  * Keyword classes. NQL keywords are case-insensitive and mostly context-dependent; only the words below are
  * *reserved*, i.e. cannot be written unquoted where a name starts (a column, a table, a CTE). After a dot and after
@@ -133,15 +134,7 @@ const SUGGESTABLE = [
   'VIEW',
   'WINDOW',
   'BUDGET',
-  'REFRESH_SCHEDULE',
-  'DISPLAY_NAME',
-  'DESCRIPTION',
-  'EXPIRE',
-  'STATUS',
-  'TAGS',
-  'WRITE_MODE',
-  'EXTENDED_STATS',
-  'PARTITIONED_BY',
+  ...CMV_OPTION_NAMES,
 ];
 
 /**
