@@ -3,7 +3,7 @@
 // Writes bench/results/api.md and appends one line per run to bench/results/api-runs.jsonl (the history).
 //
 // Env: BENCH_SECONDS (15: each API phase and the limit), BENCH_DIAG_SECONDS (10: the diagnostic pgbench phases),
-// BENCH_WARMUP (3), BENCH_CONNECTIONS (32), BENCH_JOBS (initial API pool, 15000; topped up after the warm-up),
+// BENCH_WARMUP (3), BENCH_CONNECTIONS (32), BENCH_JOBS (initial API pool, 40000; topped up after the warm-up),
 // BENCH_PGBENCH_JOBS (initial pgbench pool, 20000; topped up likewise), BENCH_PG_URL (postgres://postgres@127.0.0.1:5432),
 // BENCH_SERVERS (1): how many `serve` processes share the database, autocannon spreading its connections over them
 // (an experiment on deployment shape, not the default). BENCH_PROFILE=1: only the `run` phase, with the server under --cpu-prof; writes bench/results/api-profile.md
@@ -33,7 +33,7 @@ const cfg = {
   diagSeconds: envInt('BENCH_DIAG_SECONDS', 10),
   warmup: envInt('BENCH_WARMUP', 3),
   connections: envInt('BENCH_CONNECTIONS', 32),
-  runJobs: envInt('BENCH_JOBS', 15_000),
+  runJobs: envInt('BENCH_JOBS', 40_000),
   pgbenchJobs: envInt('BENCH_PGBENCH_JOBS', 20_000),
   profile: process.env['BENCH_PROFILE'] === '1',
   servers: envInt('BENCH_SERVERS', 1),
