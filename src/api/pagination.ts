@@ -5,3 +5,8 @@ export function pageOf(q: { page?: number | undefined; per_page?: number | undef
   const page = q.page ?? 1;
   return { limit, offset: (page - 1) * limit, page };
 }
+
+/** The paginated response shape of Narrative's list endpoints (`ApiRecordsV2`). */
+export function pageOfRecords<T>(page: number, limit: number, total: number, records: T[]) {
+  return { current_page: page, total_records: total, total_pages: Math.ceil(total / limit), records };
+}

@@ -8,7 +8,7 @@ import { columnStatsGet, snapshotGet, snapshotList } from '../../store/snapshots
 import { companyGet } from '../../store/companies.js';
 import { dataPlaneGet } from '../../store/data-planes.js';
 import { identityOf, type Identity } from '../plugins/auth.js';
-import { pageOf } from '../pagination.js';
+import { pageOf, pageOfRecords } from '../pagination.js';
 import { problemResponses } from '../schemas/common.js';
 import {
   ColumnStats, CreateDatasetBody, DatasetParams, ListQuery, Page, Snapshot, SnapshotParams,
@@ -68,7 +68,7 @@ export default async function datasetRoutes(fastify: FastifyInstance): Promise<v
   }, async (request) => {
     const { limit, offset, page } = pageOf(request.query);
     const { records, total } = await datasetList(app.db, identityOf(request).companyId, limit, offset);
-    return { current_page: page, total_records: total, total_pages: Math.ceil(total / limit), records };
+    return pageOfRecords(page, limit, total, records);
   });
 
   app.get('/datasets/:dataset_id', {
@@ -83,7 +83,7 @@ export default async function datasetRoutes(fastify: FastifyInstance): Promise<v
     const dataset = await visibleDataset(identityOf(request), request.params.dataset_id);
     const { limit, offset, page } = pageOf(request.query);
     const { records, total } = await snapshotList(app.db, dataset.id, limit, offset);
-    return { current_page: page, total_records: total, total_pages: Math.ceil(total / limit), records };
+    return pageOfRecords(page, limit, total, records);
   });
 
   app.get('/datasets/:dataset_id/snapshots/:snapshot_id', {

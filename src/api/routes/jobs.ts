@@ -14,7 +14,7 @@ import {
   CancelBody, CreateJobBody, JobEvent, JobIdParams, JobList, ListJobsQuery, MaterializeViewInput, NqlForecastInput,
   RescheduleBody, RescheduleResponse, RunBody,
 } from '../schemas/jobs.js';
-import { pageOf } from '../pagination.js';
+import { pageOf, pageOfRecords } from '../pagination.js';
 
 const INPUT_SCHEMAS = { 'materialize-view': MaterializeViewInput, 'nql-forecast': NqlForecastInput } as const;
 
@@ -39,7 +39,7 @@ export default async function jobRoutes(fastify: FastifyInstance): Promise<void>
       state: q.state, type: q.type, dataPlaneId: q.data_plane_id, datasetId: q.dataset_id,
       orderBy: q.order_by ?? 'created_at_desc', limit, offset,
     });
-    return { current_page: page, total_records: total, total_pages: Math.ceil(total / limit), records };
+    return pageOfRecords(page, limit, total, records);
   });
 
   app.post('/jobs', {
