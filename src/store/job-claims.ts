@@ -30,6 +30,11 @@ interface Candidate {
  *    other's rows instead of queueing), apply the routing rules, and move the chosen ones to `running` in ONE
  *    UPDATE that also writes their job_events.
  * Claimable = `pending`, or `failed` with a retry scheduled (`retry_at` passed, attempts left).
+ *
+ * The claimed rows are stamped with statement_timestamp(), not now(): now() is when the transaction began, which
+ * may be before it waited on the pool lock for another executor's claim or completion to commit. A job stamped
+ * with that earlier time would appear to have started before the job whose end freed its pool slot, and its
+ * lease would be shorter than asked.
  */
 export async function jobClaim(db: Db, req: ClaimRequest, actor: Actor): Promise<Job[]> {
   return db.transaction(async (tx) => {
@@ -88,9 +93,10 @@ export async function jobClaim(db: Db, req: ClaimRequest, actor: Actor): Promise
 
     const rows = await tx.query<JobRow>(
       `WITH upd AS (
-         UPDATE jobs j SET state = 'running', executor = $2, attempt = j.attempt + 1, dequeued_at = now(),
-                lease_expires_at = now() + $3 * interval '1 millisecond', ended_at = NULL, retry_at = NULL,
-                cancel_requested_at = NULL, updated_at = now()
+         UPDATE jobs j SET state = 'running', executor = $2, attempt = j.attempt + 1,
+                dequeued_at = statement_timestamp(),
+                lease_expires_at = statement_timestamp() + $3 * interval '1 millisecond', ended_at = NULL,
+                retry_at = NULL, cancel_requested_at = NULL, updated_at = statement_timestamp()
            FROM (SELECT job_id, state AS from_state FROM jobs WHERE job_id = ANY($1::uuid[])) cur
           WHERE j.job_id = cur.job_id
          RETURNING j.*, cur.from_state
