@@ -3,6 +3,7 @@ import { Backoff, sleep } from '../../src/plane/operator/backoff.js';
 import { withApiRetry, GaveUpError } from '../../src/plane/operator/api-retry.js';
 import { OutageLog } from '../../src/plane/operator/outage-log.js';
 import { classifyFailure, FatalError, RetryableError } from '../../src/plane/operator/index.js';
+import { toEngineError } from '../../src/plane/engine/engine-errors.js';
 import { captureLogger, down, stale } from './operator-test-kit.js';
 
 describe('Backoff', () => {
@@ -71,5 +72,22 @@ describe('classifyFailure', () => {
     expect(classifyFailure('a string')).toEqual({ message: 'a string', value: {}, retryable: true });
     expect(classifyFailure(undefined).message).toBe('undefined');
     expect(classifyFailure(new Error('x'.repeat(20_000))).message).toHaveLength(10_000);
+  });
+
+  it('does not retry deterministic engine errors, retries environmental ones, and reports the engine\'s diagnostics', () => {
+    const binder = classifyFailure(toEngineError(new Error('Binder Error: Referenced column "nope" not found in FROM clause!')));
+    expect(binder.retryable).toBe(false);
+    expect(binder.value).toMatchObject({
+      engine: 'duckdb', kind: 'binder', retryable: false, duckdb_error_type: 'Binder', error: 'EngineError',
+      message: expect.stringContaining('"nope"'),
+    });
+    for (const text of ['Parser Error: syntax error at or near "FORM"', 'Conversion Error: Could not convert string \'x\' to INT32']) {
+      expect(classifyFailure(toEngineError(new Error(text))).retryable, text).toBe(false);
+    }
+    for (const text of ['IO Error: No space left on device', 'Out of Memory Error: could not allocate block of size 256KiB']) {
+      const failure = classifyFailure(toEngineError(new Error(text)));
+      expect(failure.retryable, text).toBe(true);
+      expect(failure.value['message']).toBe(text);
+    }
   });
 });

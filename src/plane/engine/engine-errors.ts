@@ -93,6 +93,14 @@ export class EngineError extends Error {
     this.duckdbType = duckdbType;
   }
 
+  /**
+   * What the operator reports as the failure's `value` (classifyFailure reads `value` off any error), so a
+   * failed job says which engine error it was and whether a retry was tried.
+   */
+  get value(): ReturnType<EngineError['toFailureValue']> {
+    return this.toFailureValue();
+  }
+
   /** Diagnostics for a job's `failures[].value`. */
   toFailureValue(): { engine: 'duckdb'; kind: EngineErrorKind; retryable: boolean; duckdb_error_type: string | null; message: string } {
     return {
