@@ -71,3 +71,10 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     maintenanceIntervalMs: intFrom('JOBPLANE_MAINTENANCE_MS', env['JOBPLANE_MAINTENANCE_MS'], 1_000, 50, 600_000),
   };
 }
+
+/** The operator's orphan sweep (`JOBPLANE_SWEEP_MS`, `JOBPLANE_ORPHAN_AGE_MS`); unset keeps the operator's defaults. */
+export function orphanSweepFromEnv(env: NodeJS.ProcessEnv = process.env): { intervalMs?: number; ageMs?: number } {
+  const intervalMs = intFrom('JOBPLANE_SWEEP_MS', env['JOBPLANE_SWEEP_MS'], 0, 100, 86_400_000);
+  const ageMs = intFrom('JOBPLANE_ORPHAN_AGE_MS', env['JOBPLANE_ORPHAN_AGE_MS'], 0, 1_000, 30 * 86_400_000);
+  return { ...(intervalMs ? { intervalMs } : {}), ...(ageMs ? { ageMs } : {}) };
+}

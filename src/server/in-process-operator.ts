@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ServeConfig } from '../config.js';
+import { orphanSweepFromEnv, type ServeConfig } from '../config.js';
 import { ALL_PERMISSIONS } from '../core/permissions.js';
 import type { Db } from '../store/db/types.js';
 import { tokenCreate, tokenRevoke } from '../store/tokens.js';
@@ -20,7 +20,7 @@ export async function startInProcessOperator(
   });
   const operator = await startOperator({
     apiUrl: url, token, dataPlaneId: boot.dataPlaneId, slots: config.operatorSlots, storageRoot: config.storageDir,
-    heartbeatMs: config.heartbeatMs, name: 'in-process', logger,
+    heartbeatMs: config.heartbeatMs, name: 'in-process', logger, orphanSweep: orphanSweepFromEnv(process.env),
   });
   return {
     async stop() {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import pino from 'pino';
+import { orphanSweepFromEnv } from '../../config.js';
 import { OPERATOR_DEFAULTS, startOperator, type RunningOperator } from '../../plane/operator/index.js';
 
 interface OperatorFlags {
@@ -81,6 +82,7 @@ export function registerOperator(program: Command): void {
           name: o.name,
           storageRoot: o.storageRoot ?? (env['JOBPLANE_STORAGE_ROOT'] || undefined),
           graceMs: o.grace ?? (graceEnv ? positiveInt('JOBPLANE_DRAIN_GRACE_MS')(graceEnv) : undefined),
+          orphanSweep: orphanSweepFromEnv(env),
           logger,
           signal: startup.signal,
         });

@@ -4,3 +4,4 @@ export { FatalError, RetryableError, JobAbortedError, classifyFailure } from './
 export { HandlerRegistry, buildRegistry, loadHandlerModule, loadBuiltinHandlers, isJobHandler } from './handler-registry.js';
 export { JobCompletion, completeWith, type CompletionExtras } from './job-completion.js';
 export type { AbortCause, HandlerEnv, HandlerFactory, JobContext, JobHandler, JobOutcome } from './types.js';
+export { OrphanSweeper, ORPHAN_SWEEP_DEFAULTS, type OrphanSweepOptions } from './orphan-sweeper.js';

@@ -7,6 +7,7 @@ import { ClaimLoop } from './claim-loop.js';
 import { ExecutorSession } from './executor-session.js';
 import { buildRegistry, type HandlerRegistry } from './handler-registry.js';
 import { JobRunner } from './job-runner.js';
+import { OrphanSweeper, ORPHAN_SWEEP_DEFAULTS, type OrphanSweepOptions } from './orphan-sweeper.js';
 import { OutageLog } from './outage-log.js';
 import { SharedResources } from './shared-resources.js';
 import type { HandlerEnv, JobHandler } from './types.js';
@@ -43,6 +44,11 @@ export interface OperatorOptions {
   reportGraceMs?: number | undefined;
   backoff?: BackoffOptions | undefined;
   logger?: Logger | undefined;
+  /**
+   * Deleting uncommitted snapshot directories of crashed attempts under storageRoot (see orphan-sweeper.ts).
+   * Default: on, with ORPHAN_SWEEP_DEFAULTS, when the built-in (snapshot-writing) handlers are loaded.
+   */
+  orphanSweep?: Partial<OrphanSweepOptions> | false | undefined;
   /** A ready client (in-process use); otherwise one is built from apiUrl and token. */
   client?: JobplaneClient | undefined;
   /** Aborting it gives up a startup still waiting for the API (startOperator then rejects). */
@@ -123,13 +129,16 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     }),
   });
   loop.start();
+  const sweeper = opts.orphanSweep === false || (opts.orphanSweep === undefined && opts.builtins === false) ? undefined
+    : new OrphanSweeper(client, env.storageRoot, { ...ORPHAN_SWEEP_DEFAULTS, ...definedOnly(opts.orphanSweep ?? {}) }, log);
+  sweeper?.start();
   log.info({ executor: session.id, types, slots: cfg.slots, compute_pool_id: opts.computePoolId ?? null }, 'operator started');
 
   let stopping: Promise<void> | undefined;
   const cutGrace = new AbortController();
   const stop = async (graceMs: number): Promise<void> => {
     log.info({ grace_ms: graceMs, running_jobs: loop.runners.length }, 'operator stopping: claiming nothing more');
-    await Promise.all([loop.stop(), session.drain(SHUTDOWN_CALL_MS)]);
+    await Promise.all([loop.stop(), session.drain(SHUTDOWN_CALL_MS), sweeper?.stop()]);
     log.info({ running_jobs: loop.runners.length }, 'claiming stopped; waiting for running jobs');
     if (!(await loop.waitIdle(graceMs, cutGrace.signal))) {
       log.warn({ running_jobs: loop.runners.length }, 'grace period over: aborting running jobs; they will be retried');
