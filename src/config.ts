@@ -26,6 +26,8 @@ export interface ServeConfig {
   sampleRows: number;
   /** Shared jobs the in-process operator runs at once (`JOBPLANE_OPERATOR_SLOTS`). */
   operatorSlots: number;
+  /** Largest upload the import endpoints accept, all files together (`JOBPLANE_IMPORT_LIMIT`, bytes, default 10 GiB). */
+  importLimitBytes: number;
 }
 
 export interface ServeFlags {
@@ -66,6 +68,7 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     storageDir: path.resolve(env['JOBPLANE_STORAGE_DIR'] ?? path.join(flags.dataDir ?? env['JOBPLANE_DATA_DIR'] ?? './.jobplane', 'storage')),
     sampleData: env['JOBPLANE_SAMPLE_DATA'] !== 'false',
     sampleRows: intFrom('JOBPLANE_SAMPLE_ROWS', env['JOBPLANE_SAMPLE_ROWS'], 1_000_000, 1, 100_000_000),
+    importLimitBytes: intFrom('JOBPLANE_IMPORT_LIMIT', env['JOBPLANE_IMPORT_LIMIT'], 10 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
     operatorSlots: intFrom('JOBPLANE_OPERATOR_SLOTS', env['JOBPLANE_OPERATOR_SLOTS'], 2, 1, 64),
     pgPoolSize: intFrom('JOBPLANE_PG_POOL', env['JOBPLANE_PG_POOL'], 20, 2, 1000),
     maintenanceIntervalMs: intFrom('JOBPLANE_MAINTENANCE_MS', env['JOBPLANE_MAINTENANCE_MS'], 1_000, 50, 600_000),

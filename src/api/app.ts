@@ -17,6 +17,8 @@ import executorJobRoutes from './routes/executor-jobs.js';
 import executorRoutes from './routes/executors.js';
 import datasetRoutes from './routes/datasets.js';
 import nqlRoutes from './routes/nql.js';
+import datasetImportRoutes from './routes/dataset-import.js';
+import type { EmbeddedImporter } from '../plane/import/embedded-importer.js';
 import { Dataset } from './schemas/datasets.js';
 import { Metrics } from './metrics.js';
 import { TokenCache } from './token-cache.js';
@@ -36,11 +38,13 @@ export interface ApiConfig {
   extraJobTypes: string[];
   /** During a long-poll claim, how often to look again even without a wake-up (the safety net). */
   claimPollMs: number;
+  /** Largest upload accepted by the import endpoints, in bytes, all files together (`JOBPLANE_IMPORT_LIMIT`). */
+  importLimitBytes: number;
 }
 
 export const DEFAULT_API_CONFIG: ApiConfig = {
   leaseMs: 30_000, heartbeatMs: 10_000, bodyLimit: 1024 * 1024, retry: DEFAULT_RETRY_POLICY, extraJobTypes: [],
-  claimPollMs: 1_000,
+  claimPollMs: 1_000, importLimitBytes: 10 * 1024 ** 3,
 };
 
 export interface AppDeps {
@@ -50,6 +54,8 @@ export interface AppDeps {
   config?: Partial<ApiConfig>;
   /** A pino logger; absent = no request logging (tests). */
   logger?: FastifyBaseLogger;
+  /** Imports into the data plane whose files this server holds; absent = the import endpoints answer 409. */
+  importer?: EmbeddedImporter;
 }
 
 declare module 'fastify' {
@@ -62,6 +68,7 @@ declare module 'fastify' {
     tokens: TokenCache;
     /** Aborted when the server starts closing: long-polls answer at once instead of holding the shutdown. */
     closing: AbortController;
+    importer: EmbeddedImporter | null;
   }
 }
 
@@ -80,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.decorate('db', deps.db);
   app.decorate('apiConfig', config);
+  app.decorate('importer', deps.importer ?? null);
   const metrics = new Metrics(deps.db);
   app.decorate('metrics', metrics);
   let signals = deps.signals;
@@ -156,5 +164,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(executorRoutes);
   await app.register(datasetRoutes);
   await app.register(nqlRoutes);
+  await app.register(datasetImportRoutes);
   return app;
 }

@@ -12,6 +12,10 @@ import { adminSocketPath, startAdminSocket } from './admin-socket.js';
 import { MaintenanceService } from './maintenance/maintenance-service.js';
 import { ensureSampleDataset } from './sample-data.js';
 import { startInProcessOperator } from './in-process-operator.js';
+import { EmbeddedImporter } from '../plane/import/embedded-importer.js';
+
+/** Upload staging directories untouched this long belong to a server that died mid-upload. */
+const STALE_UPLOAD_MS = 60 * 60_000;
 
 export interface RunningServer {
   url: string;
@@ -42,11 +46,16 @@ export async function startServer(config: ServeConfig, logger: Logger = pino({ l
       process.stderr.write(`\nAdmin token (shown once, also written to ${file}):\n${boot.adminToken}\n\n`);
     }
     const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
+    // The storage dir holds the default data plane's files (the sample dataset, the in-process operator's
+    // snapshots), so this server can import files into that plane's datasets.
+    const importer = new EmbeddedImporter({ dataPlaneId: boot.dataPlaneId, storageRoot: config.storageDir });
+    cleanups.push(() => importer.close());
+    await importer.sweepStaging(STALE_UPLOAD_MS);
     const app = await buildApp({
-      db, logger: logger.child({ component: 'api' }),
+      db, logger: logger.child({ component: 'api' }), importer,
       config: {
         leaseMs: config.leaseMs, heartbeatMs: config.heartbeatMs, bodyLimit: config.bodyLimit, retry,
-        extraJobTypes: config.extraJobTypes,
+        extraJobTypes: config.extraJobTypes, importLimitBytes: config.importLimitBytes,
       },
     });
     cleanups.push(() => app.close());

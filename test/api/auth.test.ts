@@ -43,6 +43,8 @@ function endpoints(ids: { job: string; plane: string; token: string; executor: s
     { method: 'GET', path: `/datasets/${ids.dataset}/snapshots`, route: '/datasets/{dataset_id}/snapshots', need: ['datasets', 'read'] },
     { method: 'GET', path: `/datasets/${ids.dataset}/snapshots/1`, route: '/datasets/{dataset_id}/snapshots/{snapshot_id}', need: ['datasets', 'read'], status: 404 },
     { method: 'GET', path: `/datasets/${ids.dataset}/snapshots/1/column-stats`, route: '/datasets/{dataset_id}/snapshots/{snapshot_id}/column-stats', need: ['datasets', 'read'], status: 404 },
+    { method: 'POST', path: `/datasets/${ids.dataset}/import?format=csv`, route: '/datasets/{dataset_id}/import', need: ['datasets', 'write'], body: 'a\n1\n' },
+    { method: 'POST', path: '/datasets/import?name=auth_import&format=csv', route: '/datasets/import', need: ['datasets', 'write'], body: 'a\n1\n' },
     { method: 'POST', path: '/nql/validate', route: '/nql/validate', need: ['nql', 'read'], body: { nql: `EXPLAIN SELECT "hashed_email" FROM company_data."${ids.dataset}"` } },
     { method: 'POST', path: '/nql/compile', route: '/nql/compile', need: ['nql', 'read'], body: { nql: `EXPLAIN SELECT "hashed_email" FROM company_data."${ids.dataset}"` } },
     { method: 'POST', path: '/nql/run', route: '/nql/run', need: ['nql', 'write'], body: { nql: `EXPLAIN SELECT "hashed_email" FROM company_data."${ids.dataset}"` } },

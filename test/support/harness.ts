@@ -3,6 +3,7 @@ import { buildApp, type ApiConfig } from '../../src/api/app.js';
 import { bootstrap } from '../../src/store/bootstrap.js';
 import { adminCreateCompany, adminCreateToken } from '../../src/server/admin-ops.js';
 import { parsePermissionList } from '../../src/core/permissions.js';
+import { EmbeddedImporter } from '../../src/plane/import/embedded-importer.js';
 import { freshDatabase, type BackendName, type TestDatabase } from './backends.js';
 
 export interface ApiResponse<T = any> {
@@ -27,10 +28,16 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(backend: BackendName, config: Partial<ApiConfig> = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  /** Hold the default data plane's files here, so that the import endpoints work. */
+  storageRoot?: string;
+}
+
+export async function startTestServer(backend: BackendName, config: Partial<ApiConfig> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const database = await freshDatabase(backend);
   const boot = await bootstrap(database.db);
-  const app = await buildApp({ db: database.db, config });
+  const importer = options.storageRoot ? new EmbeddedImporter({ dataPlaneId: boot.dataPlaneId, storageRoot: options.storageRoot, memoryLimit: '256MB' }) : undefined;
+  const app = await buildApp({ db: database.db, config, ...(importer ? { importer } : {}) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
@@ -68,6 +75,7 @@ export async function startTestServer(backend: BackendName, config: Partial<ApiC
     },
     async close() {
       await app.close();
+      await importer?.close();
       await database.drop();
     },
   };

@@ -25,8 +25,11 @@ export const Problem = Type.Object(
             in: Type.Optional(Type.String()),
             pointer: Type.Optional(Type.String()),
             message: Type.String(),
-            line: Type.Optional(Type.Integer()),
-            column: Type.Optional(Type.Integer()),
+            file: Type.Optional(Type.String({ description: 'Imports: the file (its upload name).' })),
+            line: Type.Optional(Type.Integer({ description: '1-based line (NQL source, CSV/JSON-lines file).' })),
+            column: Type.Optional(Type.Union([Type.Integer(), Type.String()], {
+              description: 'NQL: the 1-based column of the offending token. Imports: the column (attribute) name.',
+            })),
           },
           { additionalProperties: true },
         ),

@@ -118,3 +118,20 @@ export const SnapshotManifest = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const ImportFormat = StringEnum(['csv', 'jsonl', 'parquet'], {
+  description: 'The files\' format; default: the Content-Type of a raw body, or each multipart filename\'s extension.',
+});
+
+export const ImportQuery = Type.Object({ format: Type.Optional(ImportFormat) }, { additionalProperties: false });
+
+export const ImportCreateQuery = Type.Object(
+  {
+    name: Type.String({ pattern: DATASET_NAME, description: 'The new dataset\'s name: letters, digits, underscore; unique in the company.' }),
+    format: Type.Optional(ImportFormat),
+    display_name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    description: Type.Optional(Type.String({ maxLength: 10_000 })),
+    write_mode: Type.Optional(StringEnum(['append', 'overwrite'], { description: 'How later imports and views write it (default append).' })),
+  },
+  { additionalProperties: false },
+);

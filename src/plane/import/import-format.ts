@@ -30,24 +30,29 @@ export function formatFromPath(file: string): ImportFormat | null {
   return FORMAT_BY_EXTENSION[path.extname(base)] ?? null;
 }
 
+/** The files' format cannot be told or is not one we read: the caller's input, not a bad file. */
+export class ImportFormatError extends Error {
+  override readonly name = 'ImportFormatError';
+}
+
 /** One format for all files: the given one, else the extensions', which must agree. */
 export function resolveFormat(files: readonly string[], given?: ImportFormat): ImportFormat {
   if (given !== undefined) {
-    if (!IMPORT_FORMATS.includes(given)) throw new Error(`unknown import format "${given}" (csv, jsonl or parquet)`);
+    if (!IMPORT_FORMATS.includes(given)) throw new ImportFormatError(`unknown import format "${given}" (csv, jsonl or parquet)`);
     return given;
   }
   let format: ImportFormat | null = null;
   for (const file of files) {
     const own = formatFromPath(file);
     if (own === null) {
-      throw new Error(`cannot tell the format of "${file}" from its extension; pass the format (csv, jsonl or parquet)`);
+      throw new ImportFormatError(`cannot tell the format of "${file}" from its extension; pass the format (csv, jsonl or parquet)`);
     }
     if (format !== null && own !== format) {
-      throw new Error(`files mix formats (${format} and ${own}); import them separately or pass the format`);
+      throw new ImportFormatError(`files mix formats (${format} and ${own}); import them separately or pass the format`);
     }
     format = own;
   }
-  if (format === null) throw new Error('no files to import');
+  if (format === null) throw new ImportFormatError('no files to import');
   return format;
 }
 

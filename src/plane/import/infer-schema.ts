@@ -23,7 +23,7 @@ import {
   type NarrativeType,
 } from '../storage/narrative-schema.js';
 import { ImportError, locateImportError, SchemaMismatchError } from './import-errors.js';
-import { inferringReaderSql, type ImportFormat } from './import-format.js';
+import { ImportFormatError, inferringReaderSql, type ImportFormat } from './import-format.js';
 
 /** The columns of one file as DuckDB reads it, in file order; read errors come back as ImportErrors. */
 export async function fileColumns(
@@ -82,7 +82,7 @@ export async function inferSchema(
     }
     merged = { type: 'object', properties: result.properties };
   }
-  if (merged === null) throw new Error('no files to import');
+  if (merged === null) throw new ImportFormatError('no files to import');
   return merged;
 }
 
