@@ -4,6 +4,7 @@ import { registerServe } from './commands/serve.js';
 import { registerAdmin } from './commands/admin.js';
 import { registerOperator } from './commands/operator.js';
 import { registerNql } from './commands/nql.js';
+import { registerDataset } from './commands/dataset.js';
 
 const program = new Command()
   .name('jobplane')
@@ -15,6 +16,7 @@ registerServe(program);
 registerAdmin(program);
 registerOperator(program);
 registerNql(program);
+registerDataset(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`jobplane: ${err.message}\n`);

@@ -1,11 +1,11 @@
 import { ENDPOINTS, type Endpoint } from './endpoints.js';
-import { Transport, type CallOptions, type RequestSpec, type TransportOptions } from './transport.js';
+import { Transport, type CallOptions, type RequestSpec, type TransportOptions, type UploadBody } from './transport.js';
 import type {
   AccessToken, AccessTokenList, AcknowledgeCancellationRequest, ClaimJobsRequest, ClaimJobsResponse,
   ClaimJobsResult, ColumnStats, CompleteJobRequest, ComputePool, ComputePoolList, CreateComputePoolRequest,
-  CreateDataPlaneRequest, CreateDatasetRequest, CreateJobRequest, CreateTokenRequest, CreatedToken, DataPlane,
+  CreateDataPlaneRequest, CreateDatasetFromFilesQuery, CreateDatasetRequest, CreateJobRequest, CreateTokenRequest, CreatedToken, DataPlane,
   DataPlaneList, Dataset, DatasetList, DeregisterExecutorResponse, Executor, ExecutorList, FailJobRequest, Health,
-  HeartbeatJobRequest, HeartbeatJobResponse, Job, JobEventList, JobList, JsonObject, ListExecutorsQuery,
+  HeartbeatJobRequest, HeartbeatJobResponse, ImportFormat, Job, JobEventList, JobList, JsonObject, ListExecutorsQuery,
   ListJobsQuery, NqlCompileRequest, NqlCompileResponse, NqlRequest, NqlRunRequest, NqlRunResponse, PageQuery,
   Readiness, RegisterExecutorRequest, RescheduleJobRequest, RescheduleJobResponse, RunJobRequest, Snapshot,
   SnapshotList, WhoAmI,
@@ -170,6 +170,21 @@ export class JobplaneClient {
     return this.call(ENDPOINTS.getColumnStats, {
       ...opts, params: { dataset_id: String(datasetId), snapshot_id: String(snapshotId) },
     });
+  }
+
+  /**
+   * Loads files into a dataset as a new snapshot (appended, or replacing the rows, per its write_mode). `upload` is
+   * one file (its format in `format` or the content type) or a multipart body of several (formats from the
+   * filenames). Only on a server that holds the dataset's data plane. Uploads take as long as they take: pass a
+   * `timeoutMs` that fits the files.
+   */
+  importIntoDataset(datasetId: number, upload: UploadBody, query: { format?: ImportFormat } = {}, opts?: CallOptions): Promise<Snapshot> {
+    return this.call(ENDPOINTS.importIntoDataset, { ...opts, params: { dataset_id: String(datasetId) }, query: { ...query }, upload });
+  }
+
+  /** Creates a dataset whose schema is inferred from the files, with them as its first snapshot. */
+  createDatasetFromFiles(query: CreateDatasetFromFilesQuery, upload: UploadBody, opts?: CallOptions): Promise<{ dataset: Dataset; snapshot: Snapshot }> {
+    return this.call(ENDPOINTS.createDatasetFromFiles, { ...opts, query: { ...query }, upload });
   }
 
   // ---- NQL ---------------------------------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ export const ENDPOINTS = {
   listSnapshots: { method: 'GET', path: '/datasets/{dataset_id}/snapshots' },
   getSnapshot: { method: 'GET', path: '/datasets/{dataset_id}/snapshots/{snapshot_id}' },
   getColumnStats: { method: 'GET', path: '/datasets/{dataset_id}/snapshots/{snapshot_id}/column-stats' },
+  importIntoDataset: { method: 'POST', path: '/datasets/{dataset_id}/import' },
+  createDatasetFromFiles: { method: 'POST', path: '/datasets/import' },
 
   validateNql: { method: 'POST', path: '/nql/validate' },
   compileNql: { method: 'POST', path: '/nql/compile' },

@@ -5,5 +5,5 @@ export {
   isNotFound, isStaleLease, isTransient, isUnauthenticated, isValidationError,
 } from './errors.js';
 export { ENDPOINTS, type Endpoint, type EndpointName, type HttpMethod } from './endpoints.js';
-export type { CallOptions } from './transport.js';
+export type { CallOptions, UploadBody } from './transport.js';
 export type * from './types.js';

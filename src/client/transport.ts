@@ -23,6 +23,14 @@ export interface RequestSpec extends CallOptions {
   params?: Record<string, string>;
   query?: Record<string, string | number | boolean | readonly string[] | undefined>;
   body?: unknown;
+  /** A non-JSON body (a file upload), sent as is; a stream is sent chunked. Takes the place of `body`. */
+  upload?: UploadBody | undefined;
+}
+
+/** A request body that is not JSON: a file (Blob, bytes) or a stream of one, e.g. a multipart body. */
+export interface UploadBody {
+  body: Blob | Uint8Array | string | ReadableStream<Uint8Array>;
+  contentType: string;
 }
 
 export interface RawResponse<T> {
@@ -51,8 +59,11 @@ export class Transport {
     const path = fillPath(endpoint.path, spec.params) + queryString(spec.query);
     const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
     if (this.token) headers['authorization'] = `Bearer ${this.token}`;
-    let payload: string | undefined;
-    if (spec.body !== undefined) {
+    let payload: UploadBody['body'] | undefined;
+    if (spec.upload) {
+      headers['content-type'] = spec.upload.contentType;
+      payload = spec.upload.body;
+    } else if (spec.body !== undefined) {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(spec.body);
     }
@@ -61,7 +72,10 @@ export class Transport {
     let response: Response;
     let text: string;
     try {
-      response = await this.fetchFn(`${this.base}${path}`, { method: endpoint.method, headers, body: payload, signal });
+      // `duplex: 'half'` is how fetch must be told that a streamed request body is sent before the response is read.
+      const init: RequestInit & { duplex?: 'half' } = { method: endpoint.method, headers, body: payload as RequestInit['body'], signal };
+      if (payload instanceof ReadableStream) init.duplex = 'half';
+      response = await this.fetchFn(`${this.base}${path}`, init);
       text = await response.text(); // a connection reset can also happen while the body streams in
     } catch (err) {
       if (spec.signal?.aborted) throw spec.signal.reason;

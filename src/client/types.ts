@@ -221,6 +221,18 @@ export interface CreateDatasetRequest {
   data_plane_id?: string;
 }
 
+/** File formats the import endpoints read. */
+export type ImportFormat = 'csv' | 'jsonl' | 'parquet';
+
+export interface CreateDatasetFromFilesQuery {
+  /** The new dataset's name: letters, digits, underscore; unique in the company. */
+  name: string;
+  format?: ImportFormat;
+  display_name?: string;
+  description?: string;
+  write_mode?: WriteMode;
+}
+
 export interface SnapshotFile {
   /** Relative to the storage root: `datasets/<dataset_id>/snapshots/<snapshot_id>/<file>`. */
   path: string;

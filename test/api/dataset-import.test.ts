@@ -9,6 +9,7 @@ import { dbFingerprint } from '../support/db-fingerprint.js';
 import { startTestServer, type TestServer } from '../support/harness.js';
 
 const LIMIT = 256 * 1024;
+type Body = NonNullable<RequestInit['body']>;
 const SCHEMA = {
   type: 'object',
   properties: {
@@ -67,15 +68,15 @@ describe.each(backends())('importing files through the API (%s)', (backend) => {
     await rm(scratch, { recursive: true, force: true });
   });
 
-  const upload = async (p: string, body: BodyInit, headers: Record<string, string> = {}, token = server.adminToken) => {
+  const upload = async (p: string, body: Body, headers: Record<string, string> = {}, token = server.adminToken) => {
     const res = await fetch(`${server.url}${p}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...headers }, body });
     return { status: res.status, type: res.headers.get('content-type'), body: await res.json() as any };
   };
   const createDataset = async (name: string, schema: object = CSV_SCHEMA, extra: object = {}) =>
     (await server.request('POST', '/datasets', { body: { name, schema, ...extra } })).body as { id: number };
-  const multipart = (files: Array<[string, BodyInit]>) => {
+  const multipart = (files: Array<[string, Body]>) => {
     const form = new FormData();
-    for (const [name, content] of files) form.append('file', new Blob([content as BlobPart]), name);
+    for (const [name, content] of files) form.append('file', new Blob([content as string]), name);
     return form;
   };
   const stagingLeft = async () => (await readdir(path.join(root, 'imports')).catch(() => [])).length;
@@ -170,7 +171,7 @@ describe.each(backends())('importing files through the API (%s)', (backend) => {
     ))[0]!;
     const other = await server.otherCompany();
     const before = await dbFingerprint(server.database.db);
-    const cases: Array<[string, BodyInit, Record<string, string>, number, string?]> = [
+    const cases: Array<[string, Body, Record<string, string>, number, string?]> = [
       [`/datasets/${ds.id}/import`, csv(0, 2), { 'content-type': 'application/octet-stream' }, 400, 'format'],
       [`/datasets/${ds.id}/import?format=xls`, csv(0, 2), {}, 400],
       [`/datasets/${ds.id}/import?format=csv`, '', {}, 400, 'empty'],
