@@ -60,7 +60,7 @@ describe('HandlerRegistry', () => {
     };`);
     const { log } = captureLogger();
     const resources = new SharedResources(log);
-    const env = { client: {} as never, dataPlaneId: 'plane-1', storageRoot: dir, log, shared: resources.get.bind(resources) } as HandlerEnv;
+    const env = { client: {} as never, dataPlaneId: 'plane-1', storageRoot: dir, attemptKeepAliveMs: 1_000, log, shared: resources.get.bind(resources) } as HandlerEnv;
     const [delta, epsilon] = await loadBuiltinHandlers(undefined, env, dir) as Array<JobHandler & { engine: unknown; plane?: string }>;
     expect(delta!.plane).toBe('plane-1');
     expect(epsilon!.engine).toBe(delta!.engine);

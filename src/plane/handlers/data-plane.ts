@@ -28,6 +28,8 @@ export interface DatasetCatalog {
 export interface DataPlaneResources {
   engine: DuckEngine;
   storageRoot: string;
+  /** How often a running attempt touches its directory for the orphan sweep (HandlerEnv.attemptKeepAliveMs). */
+  attemptKeepAliveMs: number;
   catalog: DatasetCatalog;
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { computeColumnStats } from '../engine/column-stats.js';
 import { snapshotDir, newSnapshotId } from '../storage/snapshot-layout.js';
 import { deleteSnapshotDir, writeSnapshot } from '../storage/write-snapshot.js';
+import { keepAttemptAlive } from '../storage/sweep-orphans.js';
 import { manifestFor } from '../storage/write-mode.js';
 import { bindInputs } from './bind-inputs.js';
 import { toAbsolute, toRelative, type DataPlaneResources } from './data-plane.js';
@@ -33,6 +34,8 @@ export interface MaterializeOutcome {
   };
   /** Deletes the files this run wrote: called when the commit is refused (fenced out, cancelled). */
   discard(): Promise<void>;
+  /** Stops keeping the attempt's directory young for the orphan sweep: once the commit is settled either way. */
+  release(): void;
 }
 
 /**
@@ -50,6 +53,9 @@ export async function materializeView(
   const snapshotId = newSnapshotId();
   const outDir = snapshotDir(resources.storageRoot, target.id, snapshotId);
   const session = await resources.engine.session();
+  // Until its commit is settled the attempt's directory must look alive to every orphan sweep on this storage,
+  // including through a join that writes nothing for a long time.
+  const release = keepAttemptAlive(outDir, resources.attemptKeepAliveMs);
   try {
     const inputs = await bindInputs(session, resources, input.compiled_sql, signal);
     progress({ phase: 'query', inputs: inputs.map((i) => ({ dataset_id: i.datasetId, snapshot_id: i.snapshotId })) });
@@ -76,9 +82,14 @@ export async function materializeView(
         inputs: inputs.map((i) => ({ dataset_id: i.datasetId, snapshot_id: i.snapshotId })),
         ...(columnStats ? { column_stats: columnStats } : {}),
       },
-      discard: () => deleteSnapshotDir(outDir),
+      discard: () => {
+        release();
+        return deleteSnapshotDir(outDir);
+      },
+      release,
     };
   } catch (err) {
+    release();
     await deleteSnapshotDir(outDir);
     throw err;
   } finally {
@@ -94,7 +105,9 @@ export default async function materializeViewHandler(env: HandlerEnv): Promise<J
     async run(job, ctx) {
       const outcome = await materializeView(job.input as unknown as MaterializeInput, resources, ctx.signal, (p) => ctx.progress(p as JsonObject));
       ctx.log.info({ dataset_id: outcome.result.dataset_id, snapshot_id: outcome.result.snapshot_id, rows: outcome.snapshot.row_count }, 'snapshot written');
-      return completeWith(outcome.result as unknown as JsonObject, { snapshot: outcome.snapshot as never, discard: outcome.discard }) as never;
+      return completeWith(outcome.result as unknown as JsonObject, {
+        snapshot: outcome.snapshot as never, discard: outcome.discard, release: outcome.release,
+      }) as never;
     },
   };
 }

@@ -23,5 +23,5 @@ export async function planeResources(env: HandlerEnv): Promise<DataPlaneResource
     snapshot: async (datasetId, snapshotId, signal) =>
       (await env.client.getSnapshot(datasetId, snapshotId, signal ? { signal } : {})) as never,
   };
-  return { engine, storageRoot: env.storageRoot, catalog };
+  return { engine, storageRoot: env.storageRoot, catalog, attemptKeepAliveMs: env.attemptKeepAliveMs };
 }

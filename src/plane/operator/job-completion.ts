@@ -9,6 +9,11 @@ export interface CompletionExtras {
    * snapshot that may have been committed.
    */
   discard?: (() => Promise<void>) | undefined;
+  /**
+   * Called once the runner is done with the completion, whatever came of it (committed, refused, or given up on):
+   * the run may release what it held for it (e.g. stop keeping its files young for the orphan sweep).
+   */
+  release?: (() => void) | undefined;
 }
 
 /** What a handler returns when its completion carries more than a result. */

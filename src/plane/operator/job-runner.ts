@@ -86,8 +86,9 @@ export class JobRunner {
   private async execute(): Promise<JobOutcome> {
     this.log.info('job started');
     this.scheduleHeartbeat();
+    let settled: Settled | undefined;
     try {
-      const settled = await this.runHandler();
+      settled = await this.runHandler();
       const outcome = await this.report(settled);
       this.log.info({ outcome }, 'job finished');
       return outcome;
@@ -98,6 +99,7 @@ export class JobRunner {
     } finally {
       this.heartbeating = false;
       clearTimeout(this.heartbeatTimer);
+      if (settled?.kind === 'result' && settled.result instanceof JobCompletion) settled.result.extras.release?.();
     }
   }
 

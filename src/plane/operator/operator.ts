@@ -9,6 +9,7 @@ import { buildRegistry, type HandlerRegistry } from './handler-registry.js';
 import { JobRunner } from './job-runner.js';
 import { OrphanSweeper, ORPHAN_SWEEP_DEFAULTS, type OrphanSweepOptions } from './orphan-sweeper.js';
 import { OutageLog } from './outage-log.js';
+import { keepAliveIntervalFor } from '../storage/sweep-orphans.js';
 import { SharedResources } from './shared-resources.js';
 import type { HandlerEnv, JobHandler } from './types.js';
 
@@ -85,8 +86,10 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
   const log = baseLog.child({ component: 'operator', data_plane_id: opts.dataPlaneId });
   const client = opts.client ?? new JobplaneClient({ baseUrl: opts.apiUrl, token: opts.token });
   const resources = new SharedResources(log);
+  const sweep = { ...ORPHAN_SWEEP_DEFAULTS, ...definedOnly(opts.orphanSweep || {}) };
   const env: HandlerEnv = {
     client, dataPlaneId: opts.dataPlaneId, storageRoot: path.resolve(opts.storageRoot ?? '.jobplane/storage'), log,
+    attemptKeepAliveMs: keepAliveIntervalFor(sweep.ageMs),
     shared: (key, open, close) => resources.get(key, open, close),
   };
   let registry: HandlerRegistry;
@@ -130,7 +133,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
   });
   loop.start();
   const sweeper = opts.orphanSweep === false || (opts.orphanSweep === undefined && opts.builtins === false) ? undefined
-    : new OrphanSweeper(client, env.storageRoot, { ...ORPHAN_SWEEP_DEFAULTS, ...definedOnly(opts.orphanSweep ?? {}) }, log);
+    : new OrphanSweeper(client, env.storageRoot, sweep, log);
   sweeper?.start();
   log.info({ executor: session.id, types, slots: cfg.slots, compute_pool_id: opts.computePoolId ?? null }, 'operator started');
 

@@ -36,6 +36,11 @@ export interface HandlerEnv {
   dataPlaneId: string;
   /** Where this plane's dataset files live (`--storage-root`). */
   storageRoot: string;
+  /**
+   * How often a handler writing under storageRoot must touch its attempt's directory (`keepAttemptAlive`), so that
+   * no orphan sweep on this storage mistakes a long-running attempt for a dead one.
+   */
+  attemptKeepAliveMs: number;
   log: Logger;
   /**
    * One instance per operator of a resource several handlers share (a DuckDB engine): opened on first use,

@@ -3,15 +3,36 @@
  * mid-write), were fenced out, or failed before their own cleanup ran.
  *
  * A directory is deleted only when isCommitted says no AND nothing in it changed for `olderThanMs`. The age
- * guard protects an attempt that is still writing: its directory is not committed *yet*. Choose olderThanMs
- * well above the job lease (a live attempt heartbeats; a dead one's lease expires first).
+ * guard protects an attempt that is still running: its directory is not committed *yet*, and the attempt keeps
+ * it young (`keepAttemptAlive`) even through phases that write nothing. Choose olderThanMs well above the job
+ * lease, so that a dead attempt's job has been retried elsewhere long before its files qualify.
  *
  * Directories referenced by a later append snapshot were themselves committed, so they are kept; deleting
  * committed snapshots is retention's job, which must keep files still listed by a live manifest.
  */
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { datasetsDir, parseId } from './snapshot-layout.js';
+
+/**
+ * Keeps a running attempt's directory young for the sweep: touches it every `intervalMs` until the returned stop
+ * function is called. Needed because a long blocking phase (a join or aggregate before the first row reaches
+ * COPY) writes nothing for minutes, and "untouched" is all the sweep can see of an attempt on a shared storage
+ * root. Errors (the directory not created yet, or already deleted) are ignored.
+ */
+export function keepAttemptAlive(dir: string, intervalMs: number): () => void {
+  const timer = setInterval(() => {
+    const now = new Date();
+    utimes(dir, now, now).catch(() => undefined);
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** How often a running attempt touches its directory, for a sweep that deletes after `orphanAgeMs` untouched. */
+export function keepAliveIntervalFor(orphanAgeMs: number): number {
+  return Math.max(50, Math.min(60_000, Math.floor(orphanAgeMs / 4)));
+}
 
 export type IsCommitted = (datasetId: number, snapshotId: number) => boolean | Promise<boolean>;
 
