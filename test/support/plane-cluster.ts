@@ -47,7 +47,8 @@ export class SpawnedServer {
   static async start(backend: BackendName, extraEnv: Record<string, string> = {}): Promise<SpawnedServer> {
     const database = await freshDatabase(backend, { open: false });
     const env = {
-      ...FAST_TIMING, JOBPLANE_EXTRA_JOB_TYPES: TEST_JOB_TYPES.join(','), ...extraEnv,
+      // No 1M-row sample dataset unless a test asks for it: generating it would compete with the test for the CPU.
+      ...FAST_TIMING, JOBPLANE_EXTRA_JOB_TYPES: TEST_JOB_TYPES.join(','), JOBPLANE_SAMPLE_DATA: 'false', ...extraEnv,
       JOBPLANE_DATA_DIR: database.dataDir, DATABASE_URL: database.databaseUrl, JOBPLANE_OPERATOR: 'false',
       LOG_LEVEL: 'warn',
     };
@@ -75,23 +76,33 @@ export class SpawnedServer {
     await this.launch();
   }
 
-  /** A token bound to one data plane, with what an operator needs (jobs:write, data-planes:write). */
-  async operatorToken(dataPlaneId = this.dataPlaneId): Promise<string> {
+  /**
+   * A token bound to one data plane, with what an operator needs (jobs:write, data-planes:write; plus datasets:read
+   * with `datasets`, for the built-in handlers that read the plane's datasets).
+   */
+  async operatorToken(dataPlaneId = this.dataPlaneId, datasets = false): Promise<string> {
     const created = await this.admin.createToken({
       name: 'test operator', data_plane_id: dataPlaneId,
-      permissions: [{ resource: 'jobs', access: 'write' }, { resource: 'data-planes', access: 'write' }],
+      permissions: [
+        { resource: 'jobs', access: 'write' }, { resource: 'data-planes', access: 'write' },
+        ...(datasets ? [{ resource: 'datasets' as const, access: 'read' as const }] : []),
+      ],
     });
     return created.access_token;
   }
 
   async spawnOperator(opts: OperatorSpawnOptions = {}): Promise<SpawnedOperator> {
     const dataPlaneId = opts.dataPlaneId ?? this.dataPlaneId;
-    const args = ['operator', '--handlers', ...HANDLER_MODULES, '--no-builtins', '--slots', String(opts.slots ?? 2)];
+    const args = ['operator', '--handlers', ...HANDLER_MODULES, '--slots', String(opts.slots ?? 2)];
+    if (!opts.builtins) args.push('--no-builtins');
     if (opts.types) args.push('--types', opts.types.join(','));
     if (opts.pool) args.push('--pool', opts.pool);
     if (opts.graceMs !== undefined) args.push('--grace', String(opts.graceMs));
+    if (opts.storageRoot !== undefined) args.push('--storage-root', opts.storageRoot);
     const proc = new JobplaneProcess(args, {
-      JOBPLANE_API: this.url, JOBPLANE_TOKEN: await this.operatorToken(dataPlaneId), JOBPLANE_DATA_PLANE: dataPlaneId,
+      ...opts.env,
+      JOBPLANE_API: this.url, JOBPLANE_DATA_PLANE: dataPlaneId,
+      JOBPLANE_TOKEN: await this.operatorToken(dataPlaneId, opts.builtins ?? false),
       LOG_LEVEL: 'info', DATABASE_URL: undefined,
     });
     const started = await proc.waitForLog((l) => l.msg === 'operator started', 90_000);
@@ -112,6 +123,26 @@ export class SpawnedServer {
     }, { timeoutMs, intervalMs: 100, message: `${what} (${jobId})` });
   }
 
+  /** Where the server's own data plane keeps dataset files (`<data dir>/storage`; the sample dataset is there). */
+  get storageDir(): string {
+    return path.join(this.database.dataDir, 'storage');
+  }
+
+  /**
+   * Stops every operator spawned so far the way an orderly shutdown does (SIGCONT, then SIGTERM: drain and
+   * deregister, so that no claim of theirs outlives them), SIGKILLing any still alive after `graceMs`.
+   */
+  async stopOperators(graceMs = 15_000): Promise<void> {
+    await Promise.all(this.operators.splice(0).map(async (o) => {
+      if (!o.proc.running) return;
+      o.proc.signal('SIGCONT');
+      o.proc.signal('SIGTERM');
+      const timer = setTimeout(() => o.proc.signal('SIGKILL'), graceMs);
+      await o.proc.exited;
+      clearTimeout(timer);
+    }));
+  }
+
   /** SIGKILLs every operator spawned so far (between tests, so that none takes the next test's jobs). */
   async killOperators(): Promise<void> {
     await Promise.all(this.operators.splice(0).map((o) => o.proc.kill()));
@@ -130,6 +161,12 @@ export interface OperatorSpawnOptions {
   slots?: number;
   types?: string[];
   graceMs?: number;
+  /** Load the built-in handlers (materialize-view, nql-forecast) as well; by default only the test handlers. */
+  builtins?: boolean;
+  /** `--storage-root`: the plane's dataset files (for the built-in handlers: the server's `storageDir`). */
+  storageRoot?: string;
+  /** Extra environment of the operator process (e.g. JOBPLANE_SWEEP_MS); the API, token and plane are set anyway. */
+  env?: Record<string, string>;
 }
 
 export class SpawnedOperator {
