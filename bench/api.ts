@@ -40,8 +40,8 @@ const cfg = {
   /** The whole run is abandoned (and cleaned up) after this long. */
   deadlineMs: envInt('BENCH_DEADLINE_MS', 175_000),
 };
-/** The server's pg pool size (src/store/open.ts: `poolSize ?? 10`; `serve` does not set it). */
-const SERVER_POOL = 10;
+/** The server's pg pool size, set explicitly (JOBPLANE_PG_POOL) so that the report names what was measured. */
+const SERVER_POOL = envInt('BENCH_SERVER_POOL', 20);
 /**
  * Leases of one hour (the server's JOBPLANE_LEASE_MS and the pgbench scripts alike): with the default 30 s, the
  * server's maintenance pass would start expiring the jobs run early in the benchmark while later phases are being
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     log(`starting jobplane serve on 127.0.0.1:${port}${cfg.profile ? ' (with --cpu-prof)' : ''}`);
     const s = await spawnServer({
       root, databaseUrl: url, dataDir: dir, port, logLevel: 'warn', cpuProfileDir: profileDir,
-      env: { JOBPLANE_LEASE_MS: String(LEASE_MS) },
+      env: { JOBPLANE_LEASE_MS: String(LEASE_MS), JOBPLANE_PG_POOL: String(SERVER_POOL) },
     });
     cleanups.push({ name: `stop server ${i}`, fn: () => s.stop() });
     servers.push(s);
