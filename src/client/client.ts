@@ -1,7 +1,7 @@
 import { ENDPOINTS, type Endpoint } from './endpoints.js';
 import { Transport, type CallOptions, type RequestSpec, type TransportOptions, type UploadBody } from './transport.js';
 import type {
-  AccessToken, AccessTokenList, AcknowledgeCancellationRequest, ClaimJobsRequest, ClaimJobsResponse,
+  AccessToken, AccessTokenList, AcknowledgeCancellationRequest, Cancellations, ClaimJobsRequest, ClaimJobsResponse,
   ClaimJobsResult, ColumnStats, CompleteJobRequest, ComputePool, ComputePoolList, CreateComputePoolRequest,
   CreateDataPlaneRequest, CreateDatasetFromFilesQuery, CreateDatasetRequest, CreateJobRequest, CreateTokenRequest, CreatedToken, DataPlane,
   DataPlaneList, Dataset, DatasetList, DeregisterExecutorResponse, Executor, ExecutorList, FailJobRequest, Health,
@@ -127,6 +127,15 @@ export class JobplaneClient {
   }
 
   /** Tells the server the executor is alive; the reply's `status` says whether someone asked it to drain. */
+  /**
+   * The executor's jobs that were asked to cancel, with the lease to stop. With `wait_ms` (up to 30 s) the server
+   * holds the request until there is one; the call's timeout is extended by the wait.
+   */
+  watchCancellations(executorId: string, query: { wait_ms?: number } = {}, opts: CallOptions = {}): Promise<Cancellations> {
+    const timeoutMs = (opts.timeoutMs ?? this.timeoutMs) + (query.wait_ms ?? 0);
+    return this.call(ENDPOINTS.watchCancellations, { ...opts, timeoutMs, params: { executor_id: executorId }, query: { ...query } });
+  }
+
   heartbeatExecutor(executorId: string, opts?: CallOptions): Promise<Executor> {
     return this.call(ENDPOINTS.heartbeatExecutor, { ...opts, params: { executor_id: executorId } });
   }

@@ -29,6 +29,7 @@ export const ENDPOINTS = {
   listExecutors: { method: 'GET', path: '/executors' },
   getExecutor: { method: 'GET', path: '/executors/{executor_id}' },
   heartbeatExecutor: { method: 'POST', path: '/executors/{executor_id}/heartbeat' },
+  watchCancellations: { method: 'GET', path: '/executors/{executor_id}/cancellations' },
   drainExecutor: { method: 'POST', path: '/executors/{executor_id}/drain' },
   deregisterExecutor: { method: 'DELETE', path: '/executors/{executor_id}' },
 

@@ -499,3 +499,8 @@ export interface Problem {
   errors?: Array<{ in?: string; pointer?: string; message: string; line?: number; column?: number; [extra: string]: unknown }>;
   [extra: string]: unknown;
 }
+
+/** `GET /executors/{id}/cancellations`: leases whose job was asked to cancel. */
+export interface Cancellations {
+  records: Array<{ job_id: string; attempt: number }>;
+}

@@ -111,3 +111,12 @@ export async function executorsPruneSilent(db: Queryable, silentMs: number): Pro
   );
   return rows[0]?.n ?? 0;
 }
+
+/** The leases of `executor` whose job was asked to cancel (`pending_cancellation`): what its watch reports. */
+export async function executorCancellations(db: Queryable, executor: string): Promise<Array<{ job_id: string; attempt: number }>> {
+  return db.query<{ job_id: string; attempt: number }>(
+    `SELECT job_id::text AS job_id, attempt FROM jobs
+      WHERE executor = $1 AND state = 'pending_cancellation' ORDER BY cancel_requested_at, job_id`,
+    [executor],
+  );
+}

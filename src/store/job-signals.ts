@@ -2,10 +2,13 @@ import { EventEmitter } from 'node:events';
 import type { Db } from './db/types.js';
 
 const CHANNEL = 'jobplane_jobs_available';
+/** One channel carries both kinds of wake-up: a plane id (a UUID), or this prefix and an executor id. */
+const CANCEL_PREFIX = 'cancel:';
 
 /**
- * Wake-ups for long-polling claims: whoever makes a job claimable (create, reschedule, a retry falling due, a
+ * Wake-ups for long-polls. Claims: whoever makes a job claimable (create, reschedule, a retry falling due, a
  * release) calls `notify(planeId)`; every API server LISTENs once and wakes its local waiters for that plane.
+ * Cancellation watches: a cancellation request for a running job calls `notifyCancelRequested(executor)`.
  * Notifications can be lost (a dropped listener connection, PgBouncer in transaction mode), so waiters also poll:
  * a wake-up only shortens the wait, correctness never depends on it.
  */
@@ -32,15 +35,29 @@ export class JobSignals {
 
   /** Resolves when a job may have become claimable on `planeId`, after `ms` at the latest, or on abort. */
   wait(planeId: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return this.waitFor(planeId, ms, signal);
+  }
+
+  /** A cancellation was requested for a job `executor` runs: its watch (GET /executors/{id}/cancellations) wakes. */
+  async notifyCancelRequested(executor: string): Promise<void> {
+    await this.db.notify(CHANNEL, `${CANCEL_PREFIX}${executor}`);
+  }
+
+  /** Resolves when a job of `executor` may have been asked to cancel, after `ms` at the latest, or on abort. */
+  waitForCancelRequest(executor: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return this.waitFor(`${CANCEL_PREFIX}${executor}`, ms, signal);
+  }
+
+  private waitFor(key: string, ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.local.off(planeId, done);
+        this.local.off(key, done);
         signal?.removeEventListener('abort', done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.local.once(planeId, done);
+      this.local.once(key, done);
       signal?.addEventListener('abort', done, { once: true });
     });
   }

@@ -34,6 +34,7 @@ function endpoints(ids: { job: string; plane: string; token: string; executor: s
     { method: 'POST', path: '/executors', route: '/executors', need: ['data-planes', 'write'], body: { data_plane_id: ids.plane, types: [], slots: 1 } },
     { method: 'GET', path: '/executors', route: '/executors', need: ['data-planes', 'read'] },
     { method: 'GET', path: `/executors/${ids.executor}`, route: '/executors/{executor_id}', need: ['data-planes', 'read'] },
+    { method: 'GET', path: `/executors/${ids.executor}/cancellations`, route: '/executors/{executor_id}/cancellations', need: ['data-planes', 'read'] },
     { method: 'POST', path: `/executors/${ids.executor}/heartbeat`, route: '/executors/{executor_id}/heartbeat', need: ['data-planes', 'write'] },
     { method: 'POST', path: `/executors/${ids.executor}/drain`, route: '/executors/{executor_id}/drain', need: ['data-planes', 'write'] },
     { method: 'DELETE', path: `/executors/${ids.executor}`, route: '/executors/{executor_id}', need: ['data-planes', 'write'] },

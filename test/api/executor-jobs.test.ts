@@ -234,6 +234,32 @@ describe.each(backends())('executor-facing API (%s)', (backend) => {
     }
     expect(text).toMatch(/jobplane_job_transitions_total\{type="test-echo",from="running",to="completed",action="complete"\} \d+/);
   });
+
+  it('a cancellation watch answers as soon as a job of the executor is asked to cancel, with the lease to stop', async () => {
+    await drainQueue();
+    const executor = await register(server, { types: ['test-echo'], slots: 2 });
+    const created = await server.request('POST', '/jobs', { body: job() });
+    const [claimed] = await claim(server, executor);
+    expect(claimed.job_id).toBe(created.body.job_id);
+    expect((await server.request('GET', `/executors/${executor}/cancellations`)).body).toEqual({ records: [] });
+
+    // Held for up to 20 s; the cancellation request must end the wait, not its timeout.
+    const started = Date.now();
+    const watch = server.request('GET', `/executors/${executor}/cancellations?wait_ms=20000`);
+    await server.request('POST', `/jobs/${claimed.job_id}/request-cancellation`);
+    const woken = await watch;
+    expect(woken.status).toBe(200);
+    expect(woken.body).toEqual({ records: [{ job_id: claimed.job_id, attempt: 1 }] });
+    expect(Date.now() - started).toBeLessThan(15_000);
+
+    // Another executor's watch is not concerned; an unknown executor is 404; wait_ms is bounded.
+    const other = await register(server, { types: ['test-echo'] });
+    expect((await server.request('GET', `/executors/${other}/cancellations`)).body).toEqual({ records: [] });
+    expect((await server.request('GET', `/executors/job-executor-${crypto.randomUUID()}/cancellations`)).status).toBe(404);
+    expect((await server.request('GET', `/executors/${executor}/cancellations?wait_ms=30001`)).status).toBe(400);
+    await server.request('POST', `/jobs/${claimed.job_id}/cancel`, { body: { executor, attempt: 1 } });
+    expect((await server.request('GET', `/executors/${executor}/cancellations`)).body).toEqual({ records: [] });
+  });
 });
 
 describe.each(backends())('lease expiry (%s)', (backend) => {

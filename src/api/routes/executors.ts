@@ -3,10 +3,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { DomainError, notFound } from '../../core/errors.js';
 import { computePoolGet, dataPlaneGetById, dataPlaneList } from '../../store/data-planes.js';
-import { executorCreate, executorDelete, executorDrain, executorGet, executorHeartbeat, executorList, type Executor } from '../../store/executors.js';
+import {
+  executorCancellations, executorCreate, executorDelete, executorDrain, executorGet, executorHeartbeat, executorList, type Executor,
+} from '../../store/executors.js';
 import { actorOf, identityOf, type Identity } from '../plugins/auth.js';
 import { problemResponses } from '../schemas/common.js';
-import { Executor as ExecutorSchema, ExecutorParams, ListExecutorsQuery, RegisterExecutorBody } from '../schemas/executors.js';
+import {
+  Cancellations, CancellationsQuery, Executor as ExecutorSchema, ExecutorParams, ListExecutorsQuery, RegisterExecutorBody,
+} from '../schemas/executors.js';
 
 const READ = { auth: { resource: 'data-planes', access: 'read' } } as const;
 const WRITE = { auth: { resource: 'data-planes', access: 'write' } } as const;
@@ -67,6 +71,31 @@ export default async function executorRoutes(fastify: FastifyInstance): Promise<
     config: READ,
     schema: { tags, summary: 'Get an executor', params: ExecutorParams, response: { 200: ExecutorSchema, ...problemResponses(400, 401, 403, 404) } },
   }, async (request) => visibleExecutor(identityOf(request), request.params.executor_id));
+
+  app.get('/executors/:executor_id/cancellations', {
+    config: READ,
+    schema: {
+      tags, summary: 'Watch for cancellation requests',
+      description: 'The jobs this executor runs that were asked to cancel (pending_cancellation), with the lease ' +
+        '(attempt) to stop. With wait_ms the request is held until there is one (woken by LISTEN/NOTIFY, polled as a ' +
+        'safety net) or the wait ends, so an operator learns of a cancellation at once instead of at its next heartbeat.',
+      params: ExecutorParams, querystring: CancellationsQuery,
+      response: { 200: Cancellations, ...problemResponses(400, 401, 403, 404) },
+    },
+  }, async (request, reply) => {
+    const { executor_id } = request.params;
+    await visibleExecutor(identityOf(request), executor_id);
+    const deadline = Date.now() + (request.query.wait_ms ?? 0);
+    // A client that leaves, or a server that closes, ends the wait.
+    const clientGone = new AbortController();
+    reply.raw.once('close', () => clientGone.abort());
+    const stop = AbortSignal.any([clientGone.signal, app.closing.signal]);
+    for (;;) {
+      const records = await executorCancellations(app.db, executor_id);
+      if (records.length > 0 || Date.now() >= deadline || stop.aborted) return { records };
+      await app.signals.waitForCancelRequest(executor_id, Math.min(app.apiConfig.claimPollMs, deadline - Date.now()), stop);
+    }
+  });
 
   app.post('/executors/:executor_id/heartbeat', {
     config: WRITE,

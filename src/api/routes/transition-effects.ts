@@ -18,6 +18,8 @@ export async function jobAfterTransition(
       // A heartbeat extends a lease without changing state: not a transition.
       if (action !== 'heartbeat') app.metrics.recordTransition(result.job.type, result.from, result.job.state, action);
       if (WAKES_CLAIMERS.has(action)) await app.signals.notify(result.job.data_plane_id);
+      // The executor running it learns at once through its cancellation watch, not at its next heartbeat.
+      if (action === 'request_cancellation' && result.job.executor) await app.signals.notifyCancelRequested(result.job.executor);
       return result.job;
     case 'noop':
       return result.job;

@@ -35,3 +35,23 @@ export const ExecutorParams = Type.Object(
 );
 
 export const ListExecutorsQuery = Type.Object({ data_plane_id: Type.Optional(Uuid()) }, { additionalProperties: false });
+
+export const CancellationsQuery = Type.Object(
+  {
+    wait_ms: Type.Optional(Type.Integer({
+      minimum: 0, maximum: 30_000, default: 0,
+      description: 'Long-poll: hold the request until a job of this executor is asked to cancel, this long at most.',
+    })),
+  },
+  { additionalProperties: false },
+);
+
+export const Cancellations = Type.Object(
+  {
+    records: Type.Array(Type.Object(
+      { job_id: Type.String({ format: 'uuid' }), attempt: Type.Integer({ description: 'The lease asked to stop.' }) },
+      { additionalProperties: false },
+    )),
+  },
+  { additionalProperties: false },
+);

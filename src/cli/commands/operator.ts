@@ -43,7 +43,7 @@ export function registerOperator(program: Command): void {
     .option('--handlers <module...>', 'modules exporting job handlers (paths or package names)')
     .option('--no-builtins', 'do not load the built-in handlers')
     .option('--name <name>', 'a label shown in GET /executors')
-    .option('--storage-root <dir>', 'where the plane\'s dataset files live (env JOBPLANE_STORAGE_ROOT, default ./.jobplane/storage)')
+    .option('--storage-root <dir>', 'where the plane\'s dataset files live (env JOBPLANE_STORAGE_ROOT or JOBPLANE_STORAGE_DIR, default ./.jobplane/storage)')
     .option('--grace <ms>', `on SIGTERM, how long running jobs may finish (env JOBPLANE_DRAIN_GRACE_MS, default ${OPERATOR_DEFAULTS.graceMs})`, positiveInt('--grace'))
     .action(async (o: OperatorFlags) => {
       const env = process.env;
@@ -80,7 +80,8 @@ export function registerOperator(program: Command): void {
           handlerModules: o.handlers,
           builtins: o.builtins,
           name: o.name,
-          storageRoot: o.storageRoot ?? (env['JOBPLANE_STORAGE_ROOT'] || undefined),
+          // JOBPLANE_STORAGE_DIR is serve's name for the same directory: accepted too, so one env fits both.
+          storageRoot: o.storageRoot ?? (env['JOBPLANE_STORAGE_ROOT'] || env['JOBPLANE_STORAGE_DIR'] || undefined),
           graceMs: o.grace ?? (graceEnv ? positiveInt('JOBPLANE_DRAIN_GRACE_MS')(graceEnv) : undefined),
           orphanSweep: orphanSweepFromEnv(env),
           logger,

@@ -7,7 +7,7 @@
  *   network timeout. We never run INSTALL.
  * - TimeZone = 'UTC' (global, so every session inherits it): `timestamptz` renders and truncates in UTC, and
  *   `timestamp_object.day` style derivations do not depend on the machine's zone.
- * - memory_limit (default 1GB) bounds DuckDB's buffer manager; with temp_directory set, operators that exceed
+ * - memory_limit (default 512MB, `JOBPLANE_DUCKDB_MEMORY`) bounds DuckDB's buffer manager; with temp_directory set, operators that exceed
  *   it (hash joins, aggregates, sorts) spill to disk instead of failing. An in-memory database has no spill
  *   directory by default, so we always set one (a private directory under os.tmpdir(), removed on close).
  * - threads: default os.availableParallelism().
@@ -32,12 +32,24 @@ import { EngineError, toEngineError } from './engine-errors.js';
 import type { JsonRow } from './json-values.js';
 import { sqlString, sqlStringList } from './sql-text.js';
 
+/**
+ * DuckDB's memory_limit when none is configured. It bounds the buffer manager, not the process: allocations outside
+ * it and Node's own ~130 MiB come on top. 512MB keeps an operator materializing 10M rows, windows and aggregates
+ * included, under 1 GiB RSS (bench/results/plane.md); with 1GB a window query's peak was 1.2-1.3 GiB.
+ */
+export const DEFAULT_MEMORY_LIMIT = '512MB';
+
+/** The memory_limit of a data plane's engines: `JOBPLANE_DUCKDB_MEMORY`, else the default. */
+export function configuredMemoryLimit(env: NodeJS.ProcessEnv = process.env): string {
+  return env['JOBPLANE_DUCKDB_MEMORY'] || DEFAULT_MEMORY_LIMIT;
+}
+
 export interface EngineOptions {
   /** Directories DuckDB may read and write, or 'unrestricted'. No default: the caller must decide. */
   allowedDirectories: readonly string[] | 'unrestricted';
   /** ':memory:' (default) or a database file. Snapshots are Parquet files, so the operator needs no file. */
   path?: string;
-  /** DuckDB memory_limit, e.g. '1GB' (default), '512MB'. */
+  /** DuckDB memory_limit, e.g. '512MB' (default), '2GB'. */
   memoryLimit?: string;
   /** Worker threads; default os.availableParallelism(). */
   threads?: number;
@@ -77,7 +89,7 @@ export class DuckEngine implements SqlRunner {
     const ownsTemp = options.tempDirectory === undefined;
     const settings: EngineSettings = {
       path: options.path ?? ':memory:',
-      memoryLimit: options.memoryLimit ?? '1GB',
+      memoryLimit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
       threads: options.threads ?? os.availableParallelism(),
       tempDirectory: path.resolve(options.tempDirectory ?? path.join(os.tmpdir(), `jobplane-duckdb-${randomUUID()}`)),
       allowedDirectories:

@@ -1,9 +1,7 @@
-import { DuckEngine } from '../engine/duckdb-engine.js';
+import { configuredMemoryLimit, DuckEngine } from '../engine/duckdb-engine.js';
 import type { HandlerEnv } from '../operator/types.js';
 import type { DataPlaneResources, DatasetCatalog } from './data-plane.js';
 
-/** DuckDB memory_limit for the operator's engine (`JOBPLANE_DUCKDB_MEMORY`); see docs/data-plane.md for sizing. */
-const MEMORY_LIMIT = process.env['JOBPLANE_DUCKDB_MEMORY'] ?? '1GB';
 
 /**
  * The data plane's resources for the built-in handlers, one DuckDB engine per operator (shared by its jobs, each
@@ -12,7 +10,7 @@ const MEMORY_LIMIT = process.env['JOBPLANE_DUCKDB_MEMORY'] ?? '1GB';
  */
 export async function planeResources(env: HandlerEnv): Promise<DataPlaneResources> {
   const engine = await env.shared('duckdb', async () => {
-    const opened = await DuckEngine.open({ allowedDirectories: [env.storageRoot], memoryLimit: MEMORY_LIMIT });
+    const opened = await DuckEngine.open({ allowedDirectories: [env.storageRoot], memoryLimit: configuredMemoryLimit() });
     // DuckDB 1.5.6 merges `t + INTERVAL '30' DAY` with `t + INTERVAL '1' MONTH` in this optimizer and returns wrong
     // rows (test/nql/compile-duckdb.test.ts); correctness first.
     await opened.run(`SET GLOBAL disabled_optimizers = 'common_subexpressions'`);

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckEngine } from '../engine/duckdb-engine.js';
+import { configuredMemoryLimit, DuckEngine } from '../engine/duckdb-engine.js';
 import type { NarrativeSchema } from '../storage/narrative-schema.js';
 import { newSnapshotId, snapshotDir } from '../storage/snapshot-layout.js';
 import { deleteSnapshotDir } from '../storage/write-snapshot.js';
@@ -33,7 +33,7 @@ export interface ImportedSnapshot extends ImportResult {
 export interface EmbeddedImporterOptions {
   dataPlaneId: string;
   storageRoot: string;
-  /** DuckDB memory_limit of the import engine (default: JOBPLANE_DUCKDB_MEMORY or 1GB). */
+  /** DuckDB memory_limit of the import engine (default: configuredMemoryLimit()). */
   memoryLimit?: string;
 }
 
@@ -46,7 +46,7 @@ export class EmbeddedImporter {
   constructor(options: EmbeddedImporterOptions) {
     this.dataPlaneId = options.dataPlaneId;
     this.storageRoot = path.resolve(options.storageRoot);
-    this.#memoryLimit = options.memoryLimit ?? process.env['JOBPLANE_DUCKDB_MEMORY'] ?? '1GB';
+    this.#memoryLimit = options.memoryLimit ?? configuredMemoryLimit();
   }
 
   get stagingRoot(): string {

@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino';
 import { JobplaneClient } from '../../client/client.js';
 import type { Job } from '../../client/types.js';
 import type { BackoffOptions } from './backoff.js';
+import { CancellationWatch } from './cancellation-watch.js';
 import { ClaimLoop } from './claim-loop.js';
 import { ExecutorSession } from './executor-session.js';
 import { buildRegistry, type HandlerRegistry } from './handler-registry.js';
@@ -132,6 +133,10 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     }),
   });
   loop.start();
+  const cancellations = new CancellationWatch({
+    api: client, executorId: () => session.id, runners: () => loop.runners, waitMs: cfg.claimWaitMs, log, backoff: opts.backoff,
+  });
+  cancellations.start();
   const sweeper = opts.orphanSweep === false || (opts.orphanSweep === undefined && opts.builtins === false) ? undefined
     : new OrphanSweeper(client, env.storageRoot, sweep, log);
   sweeper?.start();
@@ -150,6 +155,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     const hardStop = setTimeout(() => giveUp.abort(), cfg.abortGraceMs + cfg.reportGraceMs);
     await loop.settled();
     clearTimeout(hardStop);
+    await cancellations.stop();
     await session.deregister(SHUTDOWN_CALL_MS);
     await resources.closeAll();
     log.info('operator stopped');
