@@ -10,7 +10,7 @@
 //   BENCH_REPEAT (5)               system, direct and engine-path runs per workload, rotating which goes first
 //   BENCH_FORECAST_REPEAT (5)      EXPLAIN jobs per forecast query
 //   BENCH_WORKLOADS (seed,wide,wide-nostats)  which materialize-view workloads (also: seed-nostats)
-//   BENCH_DUCKDB_MEMORY (1GB)      DuckDB memory_limit of the operator (JOBPLANE_DUCKDB_MEMORY) and of the direct run
+//   BENCH_DUCKDB_MEMORY (the default) DuckDB memory_limit of the operator (JOBPLANE_DUCKDB_MEMORY) and of the direct run
 //   BENCH_POLL_MS (75)             GET /jobs/{id} interval while a materialize-view runs (forecasts: 25)
 //   BENCH_DATABASE_URL             PostgreSQL: a fresh database is created on that server and dropped at the end;
 //                                  unset = the embedded PGlite database in the temp data dir
@@ -30,6 +30,7 @@ import type { Job } from '../src/client/types.js';
 import type { NarrativeSchema } from '../src/plane/storage/narrative-schema.js';
 import { ALL_PERMISSIONS } from '../src/core/permissions.js';
 import { toAbsolute } from '../src/plane/handlers/data-plane.js';
+import { DEFAULT_MEMORY_LIMIT } from '../src/plane/engine/duckdb-engine.js';
 import { SEED_NQL, seedNqlFor } from '../test/fixtures/seed.js';
 import type { DirectRequest, DirectResult } from './lib/plane-direct.js';
 import {
@@ -51,7 +52,7 @@ const cfg = {
   forecastRepeat: envInt('BENCH_FORECAST_REPEAT', 5),
   pollMs: envInt('BENCH_POLL_MS', 75),
   forecastPollMs: envInt('BENCH_FORECAST_POLL_MS', 25),
-  memoryLimit: process.env['BENCH_DUCKDB_MEMORY'] ?? '1GB',
+  memoryLimit: process.env['BENCH_DUCKDB_MEMORY'] ?? DEFAULT_MEMORY_LIMIT,
   workloads: (process.env['BENCH_WORKLOADS'] ?? 'seed,wide,wide-nostats').split(',').map((s) => s.trim()).filter(Boolean),
   databaseUrl: process.env['BENCH_DATABASE_URL'] || undefined,
   directDefaultOptimizers: process.env['BENCH_DIRECT_DEFAULT_OPT'] !== '0',
