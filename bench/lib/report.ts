@@ -118,62 +118,37 @@ function analysis(r: RunRecord, profile?: ProfileSummary): string {
    ${pgShare} of on-CPU JavaScript time in the profile, \`bench/results/api-profile.md\` from \`BENCH_PROFILE=1\`), Node's streams and sockets, Fastify (routing, hooks,
    validation, serialization), the prom-client histogram, and the SQL text that \`applyTransition\` rebuilds per request.
    Per-query and per-request overhead dominates, so fewer queries per request and smaller rows are what pays.
-3. **The \`run\` statement costs the database ${limit && runSql ? f2(runSql.cpu.backendsCores / runSql.load.rps / (limit.cpu.backendsCores / limit.load.rps)) : '–'}× the limit's UPDATE**
-   (${usPer(runSql, backend)} µs of backend CPU against ${usPer(limit, backend)} µs): node-pg sends it unnamed, so PostgreSQL parses and
-   plans the 2 KB CTE on every call (prepared, the same statement costs ${usPer(runSqlPrepared, backend)} µs); the rest is the row
-   lock of the \`FOR UPDATE\` CTE, the job_events insert with its foreign-key check and two index entries, and seven
-   \`to_char\` calls. WAL per update: ${run ? int(run.counters.walBytes / Math.max(1, run.counters.jobsUpdated)) : '–'} bytes against ${limit ? int(limit.counters.walBytes / Math.max(1, limit.counters.jobsUpdated)) : '–'}.
+3. **The \`run\` statement costs the database ${usPer(run, backend)} µs per request through the API** against the limit's
+   ${usPer(limit, backend)} µs. The server names its statements (\`src/store/db/pg.ts\`), so PostgreSQL plans the CTE once per
+   connection: pgbench's prepared row costs the same, ${usPer(runSqlPrepared, backend)} µs (unnamed it would be ${usPer(runSql, backend)} µs).
+   The difference to the limit is the work the contract requires: the row lock of the \`FOR UPDATE\` CTE that reads
+   the previous state, and the job_events insert with its foreign-key check and two index entries. WAL per update:
+   ${run ? int(run.counters.walBytes / Math.max(1, run.counters.jobsUpdated)) : '–'} bytes against ${limit ? int(limit.counters.walBytes / Math.max(1, limit.counters.jobsUpdated)) : '–'}.
 4. **${pool} pooled connections for ${C} clients.** At most ${pool} commits can share a WAL flush (the "WAL syncs per update" column:
-   ${run ? f2(run.counters.walSyncs / Math.max(1, run.counters.jobsUpdated)) : '–'} for \`run\`, ${limit ? f2(limit.counters.walSyncs / Math.max(1, limit.counters.jobsUpdated)) : '–'} for the limit), and requests queue for a slot. The server's own SQL
-   through ${pool} connections does ${apiSqlPool ? int(apiSqlPool.load.rps) : '–'} tps; through ${C}, ${apiSql32 ? int(apiSql32.load.rps) : '–'} (${gain(apiSql32, apiSqlPool)}).
-5. **Two statements per request.** The auth hook's token SELECT runs before every request: a second round trip that holds
-   the pool slot, a second statement to parse and plan, and a second result to decode in Node. Without it the
-   database-side rate at ${C} clients goes from ${apiSql32 ? int(apiSql32.load.rps) : '–'} to ${runSql ? int(runSql.load.rps) : '–'} tps (${gain(runSql, apiSql32)}).
-6. **p99 < ${TARGET_P99_MS} ms at ${C} connections is out of reach on this machine for anything that commits durably per request**:
-   pgbench's own p99 for the bare UPDATE is ${limit ? ms(limit.load.p99) : '–'} ms. With ${C} connections always busy, mean latency is
-   ${C} / throughput (Little's law), so p99 < ${TARGET_P99_MS} ms needs well over ${int(C / (TARGET_P99_MS / 1000))} req/s.
+   ${run ? f2(run.counters.walSyncs / Math.max(1, run.counters.jobsUpdated)) : '–'} for \`run\`, ${limit ? f2(limit.counters.walSyncs / Math.max(1, limit.counters.jobsUpdated)) : '–'} for the limit), and requests queue for a slot.
+5. **One statement per request** (${run && run.load.completed > 0 ? f2(run.counters.xactCommit / run.load.completed) : '–'} per \`run\`): the token cache (\`src/api/token-cache.ts\`) answers the
+   auth check from memory. What it saves shows in the pgbench rows: the server's SQL with the token SELECT in front
+   does ${apiSql32 ? int(apiSql32.load.rps) : '–'} tps at ${C} clients, without it ${runSql ? int(runSql.load.rps) : '–'} (unnamed) and ${runSqlPrepared ? int(runSqlPrepared.load.rps) : '–'} (prepared).
+${run && run.load.p99 < TARGET_P99_MS
+    ? `6. **p99 < ${TARGET_P99_MS} ms holds** at ${C} connections (${ms(run.load.p99)} ms) on an uncontended run: with ${C} connections always busy, mean latency is ${C} / throughput (Little's law), so it holds while the API does well over ${int(C / (TARGET_P99_MS / 1000))} req/s; on a machine loaded by other work it does not (history). pgbench's own p99 for the bare UPDATE: ${limit ? ms(limit.load.p99) : '–'} ms.`
+    : `6. **p99 < ${TARGET_P99_MS} ms at ${C} connections is out of reach here while the machine is this loaded**: pgbench's own p99 for the bare UPDATE is ${limit ? ms(limit.load.p99) : '–'} ms. With ${C} connections always busy, mean latency is ${C} / throughput (Little's law), so p99 < ${TARGET_P99_MS} ms needs well over ${int(C / (TARGET_P99_MS / 1000))} req/s.`}
 
-### What would close the gap (proposals; \`src/\` is the lead's, nothing there was changed)
+### What would close the gap
 
-Ordered by expected gain. The "measured" figures are this run's pgbench rows, i.e. the database side with no HTTP in
-the way; the API's gain is smaller while it stays CPU-bound in Node (item 4).
+Done since the first runs, and measured in the history below: named prepared statements, a pool of 20
+(\`JOBPLANE_PG_POOL\`), the token cache. What is left, by expected gain:
 
-1. **Prepare the hot statements** — \`src/store/db/pg.ts\` \`PgDb.query\`: an optional statement name, sent as
-   \`{ name, text, values }\` with \`name\` = a short hash of \`text\` (node-pg then parses once per connection; a hash
-   keeps one name per distinct text). Use it for the fixed-text hot statements: the transition CTEs of
-   \`src/store/job-transitions.ts\` (one text per action and scope kind), \`tokenFindByValue\` and \`jobGet\`; not for
-   texts with inlined values (\`jobList\` inlines LIMIT/OFFSET), which would grow each connection's statement cache
-   without bound. Measured: the \`run\` statement ${runSql ? int(runSql.load.rps) : '–'} → ${runSqlPrepared ? int(runSqlPrepared.load.rps) : '–'} tps (${gain(runSqlPrepared, runSql)}),
-   backend CPU ${usPer(runSql, backend)} → ${usPer(runSqlPrepared, backend)} µs per statement. No behaviour change; PGlite ignores it.
-2. **A configurable, larger pool** — \`src/config.ts\` (\`JOBPLANE_PG_POOL\`, default 32 or 4 × the database's cores),
-   \`src/server/serve.ts\` passes it to \`openStore({ poolSize })\` (\`src/store/open.ts\` already accepts it). Measured:
-   ${gain(apiSql32, apiSqlPool)} for the server's SQL (${pool} → ${C} connections), more commits per WAL flush and no wait for a slot.
-   Mind \`max_connections\` (${r.conditions.settings.maxConnections} here) times the number of servers.
-3. **Cache token lookups** — \`src/api/plugins/auth.ts\`: an in-process map from token hash to identity, TTL of a few
-   seconds, dropped at once on \`DELETE /access-tokens/tokens/{id}\` and, across servers, through a NOTIFY on the
-   existing LISTEN connection (\`db.listen\`, as the job signals do), the TTL being the safety net. Measured:
-   ${gain(runSql, apiSql32)} database-side for \`run\`, about half the database work of a GET, and one query fewer to encode and
-   decode in Node (the pg driver is ${pgShare} of Node's on-CPU time).
-4. **More than one server process** — \`src/cli/commands/serve.ts\`: \`--workers N\` with \`node:cluster\` (migrations,
-   bootstrap and maintenance already coordinate through advisory locks, and JobSignals through LISTEN/NOTIFY, so N
-   processes on one database are safe). One process's JavaScript is one thread: at ${usPer(run, server)} µs of CPU per \`run\`
-   it cannot pass about ${run ? int(run.load.rps / Math.max(0.01, run.cpu.serverCores)) : '–'} req/s even with a whole core. This pays only where there are spare cores:
-   on this shared 2-vCPU VM two processes did *worse* (\`BENCH_SERVERS=2\` rows of the history below: each JIT warms on
-   half the traffic, CPU per request rose, and the two compete for the same saturated cores).
-5. **A leaner \`run\` statement** — \`src/store/job-columns.ts\` \`jobColumns\`/\`ts\`: return timestamps as
-   \`timestamptz\` text or epoch microseconds and format them in JS, and return only the columns the response
-   needs (fewer fields for pg's \`addFields\`/\`parseRow\`); \`src/store/job-transitions.ts\` \`applyTransition\`: build each
-   SQL text once per (action, scope kind) instead of per request. The prepared CTE still costs ${usPer(runSqlPrepared, backend)} µs against the
-   limit's ${usPer(limit, backend)} µs: the event row and the row lock are requirements, the formatting is not. Expected: a few %
-   each; worth doing after 1-4.
-6. **Operational, not code**: \`synchronous_commit=off\` (or \`commit_delay\`) trades the last few hundred ms of
-   acknowledged transitions on a crash for several times the write rate (stack notes: 1,170-2,080 → 5,200-6,430
-   single-connection UPDATEs/s). A durability decision for docs/operations.
-
-Together, 1-3 lift the database-side ceiling of the API's SQL from ${apiSqlPool && limit ? pct(apiSqlPool.load.rps / limit.load.rps) : '–'} of the limit (auth + unnamed CTE through
-${pool} connections) toward the prepared CTE at ${C} clients, ${runSqlPrepared && limit ? pct(runSqlPrepared.load.rps / limit.load.rps) : '–'} of it. Reaching 50% end to end also needs the
-Node side to keep up: about ${limit ? int(limit.load.rps / 2) : '–'} runs/s at today's ${usPer(run, server)} µs per request is
-${limit && run ? f2((limit.load.rps / 2) * (run.cpu.serverCores / run.load.rps)) : '–'} cores of Node, more than one process gets on this machine: items 3-5, or a machine that is not shared.
+1. **Node CPU per request** (${usPer(run, server)} µs for \`run\`): at 50% of the limit the server alone would need
+   ${limit && run ? f2((limit.load.rps / 2) * (run.cpu.serverCores / run.load.rps)) : '–'} cores of this 2-vCPU machine, which also runs PostgreSQL and the load generator. Candidates: smaller
+   rows (the 23-column job with its jsonb input is parsed by pg and serialized again for a reply), the SQL text of
+   \`applyTransition\` built once per (action, scope kind), no histogram per request.
+2. **A single-statement transition without the \`FOR UPDATE\` CTE**: keep the previous state in a column
+   (\`SET previous_state = j.state\` sees the old row; \`WHERE state = ANY(...)\` is re-checked on the latest version in
+   READ COMMITTED), so the UPDATE returns the state it left. Measured by hand with pgbench (prepared, 32 clients,
+   2026-11-29): 7,857 and 8,324 tps with the CTE, 8,889 and 9,144 without, about +10% at the database.
+3. **More server processes** (\`node:cluster\`) pay only with spare cores; on this VM two did worse (history).
+4. **Operational, not code**: \`synchronous_commit=off\` (or \`commit_delay\`) trades the last few hundred ms of
+   acknowledged transitions on a crash for several times the write rate. A durability decision for operations.
 `;
 }
 
