@@ -121,8 +121,7 @@ function analysis(r: RunRecord, profile?: ProfileSummary): string {
 3. **The \`run\` statement costs the database ${usPer(run, backend)} µs per request through the API** against the limit's
    ${usPer(limit, backend)} µs. The server names its statements (\`src/store/db/pg.ts\`), so PostgreSQL plans the CTE once per
    connection: pgbench's prepared row costs the same, ${usPer(runSqlPrepared, backend)} µs (unnamed it would be ${usPer(runSql, backend)} µs).
-   The difference to the limit is the work the contract requires: the row lock of the \`FOR UPDATE\` CTE that reads
-   the previous state, and the job_events insert with its foreign-key check and two index entries. WAL per update:
+   The difference to the limit is the work the contract requires: the job_events insert with its foreign-key check and two index entries. WAL per update:
    ${run ? int(run.counters.walBytes / Math.max(1, run.counters.jobsUpdated)) : '–'} bytes against ${limit ? int(limit.counters.walBytes / Math.max(1, limit.counters.jobsUpdated)) : '–'}.
 4. **${pool} pooled connections for ${C} clients.** At most ${pool} commits can share a WAL flush (the "WAL syncs per update" column:
    ${run ? f2(run.counters.walSyncs / Math.max(1, run.counters.jobsUpdated)) : '–'} for \`run\`, ${limit ? f2(limit.counters.walSyncs / Math.max(1, limit.counters.jobsUpdated)) : '–'} for the limit), and requests queue for a slot.
@@ -136,18 +135,16 @@ ${run && run.load.p99 < TARGET_P99_MS
 ### What would close the gap
 
 Done since the first runs, and measured in the history below: named prepared statements, a pool of 20
-(\`JOBPLANE_PG_POOL\`), the token cache. What is left, by expected gain:
+(\`JOBPLANE_PG_POOL\`), the token cache, and single-statement transitions without the \`FOR UPDATE\` CTE (the UPDATE
+keeps the state it left in \`previous_state\`; measured by hand with pgbench, prepared, 32 clients: 7,857 and 8,324 tps
+with the CTE, 8,889 and 9,144 without). What is left, by expected gain:
 
 1. **Node CPU per request** (${usPer(run, server)} µs for \`run\`): at 50% of the limit the server alone would need
    ${limit && run ? f2((limit.load.rps / 2) * (run.cpu.serverCores / run.load.rps)) : '–'} cores of this 2-vCPU machine, which also runs PostgreSQL and the load generator. Candidates: smaller
    rows (the 23-column job with its jsonb input is parsed by pg and serialized again for a reply), the SQL text of
    \`applyTransition\` built once per (action, scope kind), no histogram per request.
-2. **A single-statement transition without the \`FOR UPDATE\` CTE**: keep the previous state in a column
-   (\`SET previous_state = j.state\` sees the old row; \`WHERE state = ANY(...)\` is re-checked on the latest version in
-   READ COMMITTED), so the UPDATE returns the state it left. Measured by hand with pgbench (prepared, 32 clients,
-   2026-11-29): 7,857 and 8,324 tps with the CTE, 8,889 and 9,144 without, about +10% at the database.
-3. **More server processes** (\`node:cluster\`) pay only with spare cores; on this VM two did worse (history).
-4. **Operational, not code**: \`synchronous_commit=off\` (or \`commit_delay\`) trades the last few hundred ms of
+2. **More server processes** (\`node:cluster\`) pay only with spare cores; on this VM two did worse (history).
+3. **Operational, not code**: \`synchronous_commit=off\` (or \`commit_delay\`) trades the last few hundred ms of
    acknowledged transitions on a crash for several times the write rate. A durability decision for operations.
 `;
 }

@@ -5,10 +5,11 @@ import { retryAtSql, type RetryPolicy } from './retry-policy.js';
 import { jobColumns, scopeCondition, toJob, type JobRow, type JobScope } from './job-columns.js';
 
 /**
- * Every state change is ONE conditional statement: a CTE locks the row (`FOR UPDATE`, which in READ COMMITTED
- * returns the latest committed version), the UPDATE applies only if that version is in an allowed state (and, for
- * fenced actions, still carries the caller's lease), and the job_events row is inserted by the same statement.
- * No read-modify-write in JavaScript: 100 concurrent `run`s leave exactly one executor and one event.
+ * Every state change is ONE conditional statement: an UPDATE whose WHERE requires an allowed state (and, for fenced
+ * actions, the caller's lease), and a job_events insert fed by its RETURNING. In READ COMMITTED an UPDATE that had
+ * to wait for a concurrent writer re-checks its WHERE on the row's latest version, so the condition always judges
+ * the committed state. The UPDATE records the state it left in `previous_state` (SET sees the old row), which the
+ * event row needs. No read-modify-write in JavaScript: 100 concurrent `run`s leave exactly one executor and one event.
  */
 
 export type TransitionResult =
@@ -45,29 +46,26 @@ export async function applyTransition(db: Queryable, spec: TransitionSpec): Prom
   };
   const scopeSql = scopeCondition('j', spec.scope, values);
   const from = spec.from ?? TRANSITIONS[spec.action].from;
-  const guards = [`cur.from_state = ANY(${p(from)}::text[])`];
+  const guards = [`j.state = ANY(${p(from)}::text[])`];
   if (spec.fence) {
-    guards.push(`cur.executor = ${p(spec.fence.executor)}`, `cur.attempt = ${p(spec.fence.attempt)}`);
+    guards.push(`j.executor = ${p(spec.fence.executor)}`, `j.attempt = ${p(spec.fence.attempt)}`);
   }
   const setSql = spec.set(p);
   const eventSql = spec.recordEvent === false
     ? ''
     : `, ev AS (
          INSERT INTO job_events (job_id, action, from_state, to_state, attempt, executor, actor)
-         SELECT job_id, ${spec.eventAction ? spec.eventAction(p) : p(spec.action)}, from_state, state, attempt,
+         SELECT job_id, ${spec.eventAction ? spec.eventAction(p) : p(spec.action)}, previous_state, state, attempt,
                 executor, ${p(JSON.stringify(spec.actor))}::jsonb
            FROM upd
        )`;
   const rows = await db.query<JobRow & { from_state: JobState }>(
-    `WITH cur AS (
-       SELECT j.job_id, j.state AS from_state, j.executor, j.attempt
-         FROM jobs j WHERE j.job_id = $1 AND ${scopeSql} FOR UPDATE
-     ), upd AS (
-       UPDATE jobs j SET ${setSql}, updated_at = now()
-         FROM cur WHERE j.job_id = cur.job_id AND ${guards.join(' AND ')}
-       RETURNING j.*, cur.from_state
+    `WITH upd AS (
+       UPDATE jobs j SET ${setSql}, previous_state = j.state, updated_at = now()
+        WHERE j.job_id = $1 AND ${scopeSql} AND ${guards.join(' AND ')}
+       RETURNING j.*
      )${eventSql}
-     SELECT ${jobColumns('upd')}, upd.from_state FROM upd`,
+     SELECT ${jobColumns('upd')}, upd.previous_state AS from_state FROM upd`,
     values,
   );
   const row = rows[0];
@@ -166,11 +164,11 @@ export function jobFail(db: Queryable, jobId: string, scope: JobScope, fence: Fe
   return applyTransition(db, {
     action: 'fail', jobId, scope, actor, fence,
     from: [...TRANSITIONS.fail.from, ...TRANSITIONS.fail_cancelled.from],
-    set: (p) => `state = CASE WHEN cur.from_state = 'pending_cancellation' THEN 'cancelled' ELSE 'failed' END,
+    set: (p) => `state = CASE WHEN j.state = 'pending_cancellation' THEN 'cancelled' ELSE 'failed' END,
       failures = j.failures || jsonb_build_array(${p(JSON.stringify(opts.failure))}::jsonb),
       ended_at = now(), lease_expires_at = NULL,
-      retry_at = CASE WHEN cur.from_state = 'running' AND ${p(opts.retryable)}::boolean AND j.attempt < j.max_attempts
+      retry_at = CASE WHEN j.state = 'running' AND ${p(opts.retryable)}::boolean AND j.attempt < j.max_attempts
                       THEN ${retryAtSql(p, opts.retry, 'j.attempt')} END`,
-    eventAction: () => `CASE WHEN from_state = 'pending_cancellation' THEN 'fail_cancelled' ELSE 'fail' END`,
+    eventAction: () => `CASE WHEN previous_state = 'pending_cancellation' THEN 'fail_cancelled' ELSE 'fail' END`,
   });
 }
