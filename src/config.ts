@@ -76,8 +76,10 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
 }
 
 /** The operator's orphan sweep (`JOBPLANE_SWEEP_MS`, `JOBPLANE_ORPHAN_AGE_MS`); unset keeps the operator's defaults. */
-export function orphanSweepFromEnv(env: NodeJS.ProcessEnv = process.env): { intervalMs?: number; ageMs?: number } {
+export function orphanSweepFromEnv(env: NodeJS.ProcessEnv = process.env): { intervalMs?: number; ageMs?: number } | undefined {
   const intervalMs = intFrom('JOBPLANE_SWEEP_MS', env['JOBPLANE_SWEEP_MS'], 0, 100, 86_400_000);
   const ageMs = intFrom('JOBPLANE_ORPHAN_AGE_MS', env['JOBPLANE_ORPHAN_AGE_MS'], 0, 1_000, 30 * 86_400_000);
+  // Neither set: undefined, so that the operator's own default applies (on only with the built-in handlers).
+  if (!intervalMs && !ageMs) return undefined;
   return { ...(intervalMs ? { intervalMs } : {}), ...(ageMs ? { ageMs } : {}) };
 }
