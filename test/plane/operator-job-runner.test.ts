@@ -190,6 +190,23 @@ describe('JobRunner', () => {
     expect(lines.some((l) => l['msg'] === 'job handler ignored its abort signal; no longer waiting for it')).toBe(true);
   });
 
+  it('discards, and releases, what an abandoned handler returns after all (its completion is never sent)', async () => {
+    const { api, calls } = fakeApi({ heartbeatJob: [{ state: 'pending_cancellation', cancel_requested: true, lease_expires_at: '' }] });
+    let finish!: () => void;
+    const late = new Promise<void>((resolve) => { finish = resolve; });
+    const discard = vi.fn(async () => {});
+    const release = vi.fn();
+    const stubborn: JobHandler = { type: 'test', run: async () => { await late; return completeWith({ late: true }, { discard, release }); } };
+    const { r, lines } = runner(stubborn, api, { abortGraceMs: 50 });
+    expect(await r.run()).toBe('cancelled');
+    expect(discard).not.toHaveBeenCalled();
+    finish();
+    await vi.waitFor(() => expect(discard).toHaveBeenCalledTimes(1));
+    expect(release).toHaveBeenCalledTimes(1);
+    expect(calls.completeJob).toEqual([]);
+    expect(lines.some((l) => l['msg'] === 'an abandoned job handler returned after all; its result is discarded')).toBe(true);
+  });
+
   it('reports completion when the handler finishes despite a cancellation request', async () => {
     const { api, calls } = fakeApi({ heartbeatJob: [{ state: 'pending_cancellation', cancel_requested: true, lease_expires_at: '' }] });
     const finisher: JobHandler = { type: 'test', run: async () => { await delay(80); return { finished: true }; } };

@@ -133,11 +133,21 @@ export class JobRunner {
       else this.controller.signal.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      return await Promise.race([ran, abandoned]);
+      const settled = await Promise.race([ran, abandoned]);
+      if (settled.kind === 'abandoned') void ran.then((late) => this.dropLateCompletion(late));
+      return settled;
     } finally {
       this.handlerSettled = true;
       clearTimeout(graceTimer);
     }
+  }
+
+  /** An abandoned handler that returns after all: its completion is never sent, so what it wrote is garbage. */
+  private async dropLateCompletion(late: Settled): Promise<void> {
+    if (late.kind !== 'result' || !(late.result instanceof JobCompletion)) return;
+    this.log.warn('an abandoned job handler returned after all; its result is discarded');
+    late.result.extras.release?.();
+    await this.discard(late.result);
   }
 
   private async report(settled: Settled): Promise<JobOutcome> {
