@@ -24,21 +24,30 @@ const FORMAT_BY_CONTENT_TYPE: Record<string, ImportFormat> = {
   'application/x-parquet': 'parquet',
 };
 
+/** A raw upload's format, and the file extension that tells the reader its dialect (tab-separated CSV: `.tsv`). */
+export interface RawUploadKind {
+  format: ImportFormat;
+  extension: string;
+}
+
 /** The format of a raw upload: `?format=` wins, else a known Content-Type; nothing else is guessed. */
-export function rawUploadFormat(request: FastifyRequest, given: ImportFormat | undefined): ImportFormat {
-  if (given) return given;
+export function rawUploadFormat(request: FastifyRequest, given: ImportFormat | undefined): RawUploadKind {
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   const byType = FORMAT_BY_CONTENT_TYPE[type];
-  if (byType) return byType;
+  const format = given ?? byType;
+  if (format) {
+    const tabs = format === 'csv' && type === 'text/tab-separated-values';
+    return { format, extension: tabs ? '.tsv' : `.${format}` };
+  }
   throw new DomainError('validation_failed', 'say what the body holds: ?format=csv|jsonl|parquet (or a Content-Type such as text/csv)', {
     errors: [{ in: 'query', pointer: '/format', message: 'is required for this Content-Type' }],
   });
 }
 
-/** Streams the raw body into `<dir>/upload.<format>`. */
-export async function receiveRawUpload(request: FastifyRequest, dir: string, format: ImportFormat, limitBytes: number): Promise<StagedFile[]> {
+/** Streams the raw body into `<dir>/upload<extension>`. */
+export async function receiveRawUpload(request: FastifyRequest, dir: string, kind: RawUploadKind, limitBytes: number): Promise<StagedFile[]> {
   checkDeclaredLength(request, limitBytes);
-  const file = path.join(dir, `upload.${format === 'jsonl' ? 'jsonl' : format}`);
+  const file = path.join(dir, `upload${kind.extension}`);
   const limit = new ByteLimit(limitBytes);
   await pipeline(request.raw, limit, createWriteStream(file));
   if (limit.bytes === 0) throw emptyUpload('the request body is empty: send the file as the body');

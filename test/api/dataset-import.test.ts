@@ -90,12 +90,15 @@ describe.each(backends())('importing files through the API (%s)', (backend) => {
     const second = await upload(`/datasets/${ds.id}/import`, csv(100, 150), { 'content-type': 'text/csv' });
     expect(second.status).toBe(201);
     expect(second.body).toMatchObject({ parent_snapshot_id: first.body.snapshot_id, row_count: 150 });
+    const tabs = await upload(`/datasets/${ds.id}/import`, 'id\tname\tscore\n150\tt,150\t1.5\n', { 'content-type': 'text/tab-separated-values' });
+    expect(tabs.status, JSON.stringify(tabs.body)).toBe(201);
+    expect((await parquetRows(root, tabs.body.files)).at(-1)).toEqual({ id: '150', name: 't,150', score: 1.5 });
     expect(second.body.files.slice(0, first.body.files.length)).toEqual(first.body.files);
     const rows = await parquetRows(root, second.body.files);
     expect(rows).toHaveLength(150);
     expect(rows[149]).toEqual({ id: '149', name: 'n149', score: 74.5 }); // long as BIGINT (JSON string), double
     const dataset = (await server.request('GET', `/datasets/${ds.id}`)).body;
-    expect(dataset.latest_snapshot_id).toBe(second.body.snapshot_id);
+    expect(dataset.latest_snapshot_id).toBe(tabs.body.snapshot_id);
     expect(await stagingLeft()).toBe(0);
   });
 
