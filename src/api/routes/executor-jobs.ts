@@ -13,6 +13,7 @@ import { snapshotCommitWithJob } from '../../store/snapshots.js';
 import { SnapshotManifest } from '../schemas/datasets.js';
 import { dataPlaneGetById } from '../../store/data-planes.js';
 import { executorGet } from '../../store/executors.js';
+import { longPoll, requestLifetime } from '../request-lifetime.js';
 import { jobAfterTransition } from './transition-effects.js';
 
 const JOB_WRITE = { auth: { resource: 'jobs', access: 'write' } } as const;
@@ -51,17 +52,11 @@ export default async function executorJobRoutes(fastify: FastifyInstance): Promi
       throw new DomainError('conflict', `executor ${b.executor} is registered on data plane ${registration.data_plane_id}`);
     }
     const started = performance.now();
-    const deadline = Date.now() + (b.wait_ms ?? 0);
-    // Stop waiting when the client goes away (a response 'close' before we answered means the connection died:
-    // claiming for it now would hand a job to a dead executor) or when the server shuts down.
-    const clientGone = new AbortController();
-    reply.raw.once('close', () => clientGone.abort());
-    const stop = AbortSignal.any([clientGone.signal, app.closing.signal]);
-    let records = await claim(app, b);
-    while (records.length === 0 && Date.now() < deadline && !stop.aborted) {
-      await app.signals.wait(b.data_plane_id, Math.min(app.apiConfig.claimPollMs, deadline - Date.now()), stop);
-      if (!stop.aborted) records = await claim(app, b);
-    }
+    const records = await longPoll({
+      waitMs: b.wait_ms ?? 0, pollMs: app.apiConfig.claimPollMs, stop: requestLifetime(app, reply),
+      look: () => claim(app, b),
+      wake: (ms, stop) => app.signals.wait(b.data_plane_id, ms, stop),
+    });
     app.metrics.claimWait.observe({ outcome: records.length > 0 ? 'claimed' : 'empty' }, (performance.now() - started) / 1000);
     for (const job of records) app.metrics.recordTransition(job.type, null, 'running', 'claim');
     reply.header('x-jobplane-lease-ms', app.apiConfig.leaseMs).header('x-jobplane-heartbeat-ms', app.apiConfig.heartbeatMs);

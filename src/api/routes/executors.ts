@@ -7,6 +7,7 @@ import {
   executorCancellations, executorCreate, executorDelete, executorDrain, executorGet, executorHeartbeat, executorList, type Executor,
 } from '../../store/executors.js';
 import { actorOf, identityOf, type Identity } from '../plugins/auth.js';
+import { longPoll, requestLifetime } from '../request-lifetime.js';
 import { problemResponses } from '../schemas/common.js';
 import {
   Cancellations, CancellationsQuery, Executor as ExecutorSchema, ExecutorParams, ListExecutorsQuery, RegisterExecutorBody,
@@ -85,16 +86,12 @@ export default async function executorRoutes(fastify: FastifyInstance): Promise<
   }, async (request, reply) => {
     const { executor_id } = request.params;
     await visibleExecutor(identityOf(request), executor_id);
-    const deadline = Date.now() + (request.query.wait_ms ?? 0);
-    // A client that leaves, or a server that closes, ends the wait.
-    const clientGone = new AbortController();
-    reply.raw.once('close', () => clientGone.abort());
-    const stop = AbortSignal.any([clientGone.signal, app.closing.signal]);
-    for (;;) {
-      const records = await executorCancellations(app.db, executor_id);
-      if (records.length > 0 || Date.now() >= deadline || stop.aborted) return { records };
-      await app.signals.waitForCancelRequest(executor_id, Math.min(app.apiConfig.claimPollMs, deadline - Date.now()), stop);
-    }
+    const records = await longPoll({
+      waitMs: request.query.wait_ms ?? 0, pollMs: app.apiConfig.claimPollMs, stop: requestLifetime(app, reply),
+      look: () => executorCancellations(app.db, executor_id),
+      wake: (ms, stop) => app.signals.waitForCancelRequest(executor_id, ms, stop),
+    });
+    return { records };
   });
 
   app.post('/executors/:executor_id/heartbeat', {
