@@ -16,6 +16,7 @@ import { toRelative } from '../plane/handlers/data-plane.js';
 import { datasetCreate, datasetGet, type Dataset } from '../store/datasets.js';
 import { snapshotGet, snapshotInsert, type NewSnapshot, type Snapshot } from '../store/snapshots.js';
 import type { Identity } from './plugins/auth.js';
+import { requestLifetime } from './request-lifetime.js';
 import { rawUploadFormat, receiveMultipartUpload, receiveRawUpload } from './uploads.js';
 
 /** How often a commit is tried again when another writer committed a snapshot of the dataset meanwhile. */
@@ -51,12 +52,15 @@ export async function importIntoDataset(
   });
 }
 
-/** Creates a dataset whose schema is inferred from the uploaded files, with them as its first snapshot. */
+/**
+ * Creates a dataset whose schema is inferred from the uploaded files, with them as its first snapshot, on the plane
+ * of `importer` (from importerFor, which the route asks before it checks the name).
+ */
 export async function importAsNewDataset(
-  app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, identity: Identity, dataPlaneId: string,
+  app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, identity: Identity, importer: EmbeddedImporter,
   spec: NewDatasetSpec, format: ImportFormat | undefined,
 ): Promise<{ dataset: Dataset; snapshot: Snapshot }> {
-  const importer = importerFor(app, dataPlaneId, 'your company\'s default data plane');
+  const dataPlaneId = importer.dataPlaneId;
   return withUpload(app, importer, request, reply, format, async (files, signal) => {
     // The id is drawn before the dataset exists, so the files can be written under their final directory.
     const [{ id }] = await app.db.query<{ id: number }>(`SELECT nextval('datasets_id_seq')::int AS id`) as [{ id: number }];
@@ -81,12 +85,7 @@ async function withUpload<T>(
   format: ImportFormat | undefined, work: (files: StagedFile[], signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   // A client that hangs up, or a server that shuts down, stops the conversion: nothing is committed.
-  const gone = new AbortController();
-  const onClose = () => {
-    if (!reply.raw.writableFinished) gone.abort(new Error('the client closed the connection'));
-  };
-  reply.raw.once('close', onClose);
-  const signal = AbortSignal.any([gone.signal, app.closing.signal]);
+  const signal = requestLifetime(app, reply);
   const dir = await importer.stagingDir();
   try {
     const limit = app.apiConfig.importLimitBytes;
@@ -97,7 +96,6 @@ async function withUpload<T>(
   } catch (error) {
     throw asProblem(error);
   } finally {
-    reply.raw.off('close', onClose);
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -71,9 +71,9 @@ export default async function datasetImportRoutes(fastify: FastifyInstance): Pro
     const planeId = identity.dataPlaneId ?? (await companyGet(app.db, identity.companyId))?.default_data_plane_id;
     if (!planeId) throw new DomainError('validation_failed', 'your company has no default data plane');
     // Refuse before receiving a large upload what would be refused after it.
-    importerFor(app, planeId, 'your company\'s default data plane');
+    const importer = importerFor(app, planeId, 'your company\'s default data plane');
     if ((await datasetsResolve(app.db, identity.companyId, [], [q.name])).length > 0) throw new DomainError('conflict', `a dataset named "${q.name}" already exists`);
-    const created = await importAsNewDataset(app, request, reply, identity, planeId, {
+    const created = await importAsNewDataset(app, request, reply, identity, importer, {
       name: q.name, displayName: q.display_name ?? q.name, description: q.description ?? null, writeMode: q.write_mode ?? 'append',
     }, q.format);
     return reply.status(201).send(created);

@@ -8,12 +8,13 @@
  * it. Whatever a crash leaves there is deleted at the next start (`sweepStaging`).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { configuredMemoryLimit, DuckEngine } from '../engine/duckdb-engine.js';
 import type { NarrativeSchema } from '../storage/narrative-schema.js';
 import { newSnapshotId, snapshotDir } from '../storage/snapshot-layout.js';
 import { deleteSnapshotDir } from '../storage/write-snapshot.js';
+import { lastChangeMs } from '../storage/sweep-orphans.js';
 import { ImportError, SchemaMismatchError } from './import-errors.js';
 import { importFiles, type ImportResult } from './import-files.js';
 import { ImportFormatError, type ImportFormat } from './import-format.js';
@@ -66,7 +67,8 @@ export class EmbeddedImporter {
     const entries = await readdir(this.stagingRoot).catch(() => [] as string[]);
     for (const name of entries) {
       const dir = path.join(this.stagingRoot, name);
-      const changed = await lastChangeMs(dir);
+      // A file still being received keeps its upload young; a directory already gone needs nothing.
+      const changed = await lastChangeMs(dir).catch(() => null);
       if (changed === null || now - changed < olderThanMs) continue;
       await rm(dir, { recursive: true, force: true });
       deleted++;
@@ -115,18 +117,6 @@ export class EmbeddedImporter {
     });
     return this.#engine;
   }
-}
-
-/** Newest mtime of a staging directory and its files (a file still being received keeps it young). */
-async function lastChangeMs(dir: string): Promise<number | null> {
-  const info = await stat(dir).catch(() => undefined);
-  if (!info) return null;
-  let newest = info.mtimeMs;
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const file = await stat(path.join(dir, name)).catch(() => undefined);
-    if (file) newest = Math.max(newest, file.mtimeMs);
-  }
-  return newest;
 }
 
 /** The same error, naming the client's file instead of the staging path. */

@@ -81,7 +81,7 @@ async function listDirs(dir: string): Promise<string[]> {
 }
 
 /** Newest mtime of the directory and its files: a file still being written keeps the attempt young. */
-async function lastChangeMs(dir: string): Promise<number> {
+export async function lastChangeMs(dir: string): Promise<number> {
   let newest = (await stat(dir)).mtimeMs;
   for (const entry of await readdir(dir)) {
     try {
