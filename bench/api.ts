@@ -18,6 +18,7 @@ import { pgbenchVersion, startPgbench, type PgbenchResult } from './lib/pgbench.
 import { spawnServer, type SpawnedServer } from './lib/server.js';
 import { CpuSampler } from './lib/sampler.js';
 import { captureServerSql, DISTINCT_ROW, LIMIT_SQL, ROW_JOB_ID, toPgbench } from './lib/sql.js';
+import { cleanupOnExit } from './lib/cleanup.js';
 import { cpuModel, freePort, loadAverage } from './lib/sys.js';
 import { summarizeProfile, type ProfileSummary } from './lib/cpuprofile.js';
 import { renderReport, type PhaseReport, type RunRecord } from './lib/report.js';
@@ -55,29 +56,10 @@ const log = (msg: string) => process.stderr.write(`[bench:api ${new Date().toISO
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---- cleanup, on success, failure, signal or deadline ----------------------------------------------------
-const cleanups: Array<{ name: string; fn: () => Promise<unknown> }> = [];
-let cleaning: Promise<void> | undefined;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const { name, fn } of cleanups.reverse()) {
-      try {
-        await fn();
-      } catch (err) {
-        log(`cleanup "${name}" failed: ${(err as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const cleanup = cleanupOnExit(log);
 const watchdog = setTimeout(() => {
   log(`deadline of ${cfg.deadlineMs} ms passed: abandoning the run`);
-  void cleanup().finally(() => process.exit(2));
+  void cleanup.run().finally(() => process.exit(2));
 }, cfg.deadlineMs);
 watchdog.unref();
 
@@ -95,11 +77,11 @@ async function main(): Promise<void> {
   const dbName = `jp_bench_api_${process.pid}_${Date.now().toString(36)}`;
   const url = databaseUrl(dbName);
   const dataDir = mkdtempSync(join(tmpdir(), 'jp-bench-api-'));
-  cleanups.push({ name: 'remove data dir', fn: async () => rmSync(dataDir, { recursive: true, force: true }) });
+  cleanup.add('remove data dir', async () => rmSync(dataDir, { recursive: true, force: true }));
 
   log(`creating database ${dbName}`);
   await createDatabase(dbName);
-  cleanups.push({ name: 'drop database', fn: () => dropDatabase(dbName) });
+  cleanup.add('drop database', () => dropDatabase(dbName));
 
   const profileDir = cfg.profile ? join(dataDir, 'cpuprof') : undefined;
   const servers: SpawnedServer[] = [];
@@ -113,7 +95,7 @@ async function main(): Promise<void> {
       root, databaseUrl: url, dataDir: dir, port, logLevel: 'warn', cpuProfileDir: profileDir,
       env: { JOBPLANE_LEASE_MS: String(LEASE_MS), JOBPLANE_PG_POOL: String(SERVER_POOL) },
     });
-    cleanups.push({ name: `stop server ${i}`, fn: () => s.stop() });
+    cleanup.add(`stop server ${i}`, () => s.stop());
     servers.push(s);
   }
   const serverUrls = servers.map((s) => s.url);
@@ -122,7 +104,7 @@ async function main(): Promise<void> {
 
   const t0 = Date.now();
   const seeder = await Seeder.open(url);
-  cleanups.push({ name: 'close seeder', fn: () => seeder.close() });
+  cleanup.add('close seeder', () => seeder.close());
   log(`seeding ${cfg.runJobs} + ${cfg.profile ? 0 : cfg.pgbenchJobs} pending jobs by SQL`);
   const ids = await seeder.addRunJobs(cfg.runJobs);
   if (!cfg.profile) await seeder.ensurePgbenchRows(0, cfg.pgbenchJobs);
@@ -138,7 +120,7 @@ async function main(): Promise<void> {
   };
 
   const observer = await Observer.open(url, dbName);
-  cleanups.push({ name: 'close observer', fn: () => observer.close() });
+  cleanup.add('close observer', () => observer.close());
   const settings = await observer.settings();
   const phases: PhaseReport[] = [];
   const backendPids = () => observer.backendPids();
@@ -250,7 +232,7 @@ async function main(): Promise<void> {
         url: new URL(url), database: dbName, script: p.script, clients: p.clients, threads: 2, seconds,
         mode: p.mode, defines: ['k=0', `base=${base}`, `nclients=${p.clients}`, ...p.defines],
       });
-      cleanups.push({ name: `kill pgbench ${p.key}`, fn: async () => { if (pb.child.exitCode === null) pb.child.kill('SIGKILL'); } });
+      cleanup.add(`kill pgbench ${p.key}`, async () => { if (pb.child.exitCode === null) pb.child.kill('SIGKILL'); });
       return pb;
     };
     const pgbenchPhase = async (p: PgbenchSpec) => {
@@ -359,6 +341,6 @@ try {
   log(`failed: ${(err as Error).stack ?? String(err)}`);
   process.exitCode = 1;
 } finally {
-  await cleanup();
+  await cleanup.run();
   clearTimeout(watchdog);
 }

@@ -38,6 +38,7 @@ import {
   type CliProcess,
 } from './lib/plane-procs.js';
 import { renderPlaneReport, type DirectRun, type ForecastRun, type PlaneRunRecord, type SystemRun } from './lib/plane-report.js';
+import { cleanupOnExit } from './lib/cleanup.js';
 import { cpuModel, freePort, loadAverage, processCpuMs } from './lib/sys.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -113,27 +114,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ts = (iso: string | null | undefined) => (iso ? Date.parse(iso) : NaN);
 
 // ---- cleanup, on success, failure or signal --------------------------------------------------------------------
-const cleanups: Array<{ name: string; fn: () => Promise<unknown> | unknown }> = [];
-let cleaning: Promise<void> | undefined;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    directChild?.kill('SIGKILL');
-    for (const { name, fn } of cleanups.reverse()) {
-      try {
-        await fn();
-      } catch (err) {
-        log(`cleanup "${name}" failed: ${(err as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+// The direct or engine-path child is killed first: the other steps remove the files it works on.
+const cleanup = cleanupOnExit(log, { first: () => directChild?.kill('SIGKILL') });
 
 // ---- the direct baseline, in a child process -------------------------------------------------------------------
 
@@ -180,7 +162,7 @@ async function main(): Promise<void> {
   });
 
   const work = mkdtempSync(path.join(tmpdir(), 'jobplane-bench-plane-'));
-  cleanups.push({ name: 'temp dir', fn: () => rmSync(work, { recursive: true, force: true }) });
+  cleanup.add('temp dir', () => rmSync(work, { recursive: true, force: true }));
   const dataDir = path.join(work, 'data');
   const storageDir = path.join(dataDir, 'storage'); // serve's default (JOBPLANE_STORAGE_DIR unset)
   const directDir = path.join(work, 'direct');
@@ -190,7 +172,7 @@ async function main(): Promise<void> {
   let databaseLabel = 'embedded PGlite (DATABASE_URL unset)';
   if (cfg.databaseUrl) {
     const scratch = await createScratchDatabase(cfg.databaseUrl);
-    cleanups.push({ name: 'drop database', fn: () => scratch.drop() });
+    cleanup.add('drop database', () => scratch.drop());
     databaseUrl = scratch.url;
     databaseLabel = `PostgreSQL, fresh database ${scratch.name} (BENCH_DATABASE_URL)`;
   }
@@ -211,7 +193,7 @@ async function main(): Promise<void> {
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     },
   });
-  cleanups.push({ name: 'stop serve', fn: () => server.stop() });
+  cleanup.add('stop serve', () => server.stop());
   const url = `http://127.0.0.1:${port}`;
   const diag = (p: CliProcess) => () => `--- ${p.name} log (tail) ---\n${p.logTail()}`;
   const adminToken = await waitFor('admin token', () => {
@@ -250,7 +232,7 @@ async function main(): Promise<void> {
     args: ['operator', '--api', url, '--data-plane', dataset.data_plane_id, '--storage-root', storageDir, '--name', OPERATOR_NAME],
     env: { ...baseEnv, LOG_LEVEL: 'info', JOBPLANE_TOKEN: token.access_token, JOBPLANE_DUCKDB_MEMORY: cfg.memoryLimit },
   });
-  cleanups.push({ name: 'stop operator', fn: () => operator.stop() });
+  cleanup.add('stop operator', () => operator.stop());
   await waitFor('operator registration', () => (parseLog(operator.logText()).some((l) => l.msg === 'operator started') ? true : undefined), {
     timeoutMs: 120_000, alive: operator.running, diagnostics: diag(operator),
   });
@@ -259,7 +241,7 @@ async function main(): Promise<void> {
   log(`operator up (pid ${operator.pid}, ${executor?.slots ?? '?'} slots, memory_limit ${cfg.memoryLimit})`);
 
   const sampler = new RssSampler([operator.pid, server.pid], cfg.rssSampleMs);
-  cleanups.push({ name: 'sampler', fn: () => sampler.stop() });
+  cleanup.add('sampler', () => sampler.stop());
   const startupMem = readMemory(operator.pid);
   const peakResettable = cfg.resetPeak && resetPeak(operator.pid);
   const hwmReadings: number[] = [startupMem?.hwmKiB ?? NaN];
@@ -457,5 +439,5 @@ try {
   log(`failed: ${(err as Error).stack ?? String(err)}`);
   process.exitCode = 1;
 } finally {
-  await cleanup();
+  await cleanup.run();
 }
