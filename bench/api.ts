@@ -1,19 +1,21 @@
-// API benchmark: a real `jobplane serve` on its own PostgreSQL database, driven by autocannon, next to pgbench
+// API benchmark: a real `jobplane serve` on its own PostgreSQL database, driven by wrk (or autocannon), next to pgbench
 // running the equivalent UPDATE directly on the same database ("the limit"). Run with `npm run bench:api`.
 // Writes bench/results/api.md and appends one line per run to bench/results/api-runs.jsonl (the history).
 //
 // Env: BENCH_SECONDS (15: each API phase and the limit), BENCH_DIAG_SECONDS (10: the diagnostic pgbench phases),
 // BENCH_WARMUP (3), BENCH_CONNECTIONS (32), BENCH_JOBS (initial API pool, 40000; topped up after the warm-up),
 // BENCH_PGBENCH_JOBS (initial pgbench pool, 20000; topped up likewise), BENCH_PG_URL (postgres://postgres@127.0.0.1:5432),
+// BENCH_LOADGEN (wrk: a separate C process, ~0.05 cores; or autocannon, in this process, ~0.15-0.2 cores),
 // BENCH_SERVERS (1): how many `serve` processes share the database, autocannon spreading its connections over them
-// (an experiment on deployment shape, not the default). BENCH_PROFILE=1: only the `run` phase, with the server under --cpu-prof; writes bench/results/api-profile.md
+// (an experiment on deployment shape, not the default; needs BENCH_LOADGEN=autocannon). BENCH_PROFILE=1: only the `run` phase, with the server under --cpu-prof; writes bench/results/api-profile.md
 // (BENCH_PROFILE_OUT=<file> also keeps the raw .cpuprofile).
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, databaseUrl, dropDatabase, Observer, Seeder, type DbCounters } from './lib/database.js';
-import { runLoad, type LoadResult } from './lib/load.js';
+import type { LoadResult } from './lib/load.js';
+import { driver, loadGenFromEnv, type DrivenLoad } from './lib/loadgen.js';
 import { pgbenchVersion, startPgbench, type PgbenchResult } from './lib/pgbench.js';
 import { spawnServer, type SpawnedServer } from './lib/server.js';
 import { CpuSampler } from './lib/sampler.js';
@@ -38,9 +40,12 @@ const cfg = {
   pgbenchJobs: envInt('BENCH_PGBENCH_JOBS', 20_000),
   profile: process.env['BENCH_PROFILE'] === '1',
   servers: envInt('BENCH_SERVERS', 1),
+  loadgen: loadGenFromEnv(),
   /** The whole run is abandoned (and cleaned up) after this long. */
   deadlineMs: envInt('BENCH_DEADLINE_MS', 175_000),
 };
+const drive = driver(cfg.loadgen);
+if (cfg.loadgen === 'wrk' && cfg.servers > 1) throw new Error('BENCH_SERVERS > 1 needs BENCH_LOADGEN=autocannon (wrk drives one URL)');
 /** The server's pg pool size, set explicitly (JOBPLANE_PG_POOL) so that the report names what was measured. */
 const SERVER_POOL = envInt('BENCH_SERVER_POOL', 20);
 /**
@@ -127,55 +132,54 @@ async function main(): Promise<void> {
   const token = seeder.token;
 
   // ---- API phases -----------------------------------------------------------------------------------------
-  let next = 0;
+  let next = 0; // ids[0..next) have been handed out to a `run` load
   let exhausted = false;
   const executor = 'job-executor-98e1f48e-bf54-4f11-bbd1-73c445120266';
-  const runPath = () => {
-    if (next >= ids.length) {
-      exhausted = true;
-      next = 0; // repeats are no-ops (200): the phase is then flagged invalid below
-    }
-    return `/jobs/${ids[next++]}/run`;
-  };
   const runBody = JSON.stringify({ executor });
+  const runPaths = () => ids.slice(next).map((id) => `/jobs/${id}/run`);
 
-  async function apiPhase(name: string, method: 'GET' | 'POST', nextPath: () => string, body?: () => string,
-    beforeMeasure?: (warm: LoadResult) => Promise<void>) {
-    const load = (seconds: number) => runLoad({
-      urls: serverUrls, connections: cfg.connections, seconds, token, method, nextPath, ...(body ? { body } : {}),
-    });
+  async function apiPhase(name: string, method: 'GET' | 'POST', paths: () => string[], body?: string,
+    beforeMeasure?: (warm: DrivenLoad) => Promise<void>) {
+    const load = async (seconds: number) => {
+      const driven = await drive({ urls: serverUrls, connections: cfg.connections, seconds, token, method, paths: paths(), body });
+      if (method === 'POST') {
+        next += driven.pathsUsed;
+        exhausted ||= driven.exhausted;
+      }
+      return driven;
+    };
     log(`${name}: warm-up ${cfg.warmup} s`);
     const warm = await load(cfg.warmup);
     if (beforeMeasure) await beforeMeasure(warm);
     await sleep(1500); // let the backends flush their statistics
     const before = await observer.counters();
     const sampler = new CpuSampler(serverPids, backendPids);
-    log(`${name}: measuring ${cfg.seconds} s at ${cfg.connections} connections`);
+    log(`${name}: measuring ${cfg.seconds} s at ${cfg.connections} connections (${cfg.loadgen})`);
     sampler.begin();
     const startUs = Number(process.hrtime.bigint() / 1000n);
     const measured = await load(cfg.seconds);
     const window = { startUs, endUs: Number(process.hrtime.bigint() / 1000n) };
-    const cpu = await sampler.end();
+    const cpu = await sampler.end(measured.driverCpuMs);
     await sleep(1500);
     const counters = delta(before, await observer.counters());
-    log(`${name}: ${measured.rps.toFixed(0)} req/s, p50 ${measured.p50.toFixed(2)} ms, p99 ${measured.p99.toFixed(2)} ms, non-2xx ${measured.non2xx}, errors ${measured.errors}`);
-    return { warm, load: measured, cpu, counters, window };
+    const m = measured.result;
+    log(`${name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, non-2xx ${m.non2xx}, errors ${m.errors}`);
+    return { warm: warm.result, load: m, cpu, counters, window };
   }
 
   // GET first: it warms up the code both routes share (Fastify, the auth hook, pg), so `run` is not measured on
   // a colder JIT than GET. (In profile mode, a GET warm-up only.)
-  let g = 0;
-  const getPath = () => `/jobs/${ids[g++ % ids.length]}`;
+  const getPaths = () => ids.map((id) => `/jobs/${id}`);
   let get: Awaited<ReturnType<typeof apiPhase>> | undefined;
   if (cfg.profile) {
     log(`GET /jobs/{id}: warm-up ${cfg.warmup} s`);
-    await runLoad({ urls: serverUrls, connections: cfg.connections, seconds: cfg.warmup, token, method: 'GET', nextPath: getPath });
+    await drive({ urls: serverUrls, connections: cfg.connections, seconds: cfg.warmup, token, method: 'GET', paths: getPaths() });
   } else {
-    get = await apiPhase('GET /jobs/{id}', 'GET', getPath);
+    get = await apiPhase('GET /jobs/{id}', 'GET', getPaths);
   }
 
-  const run = await apiPhase('POST /jobs/{id}/run', 'POST', runPath, () => runBody, async (warm) => {
-    const needed = Math.ceil((warm.ok2xx / cfg.warmup) * cfg.seconds * POOL_HEADROOM) + 4 * cfg.connections;
+  const run = await apiPhase('POST /jobs/{id}/run', 'POST', runPaths, runBody, async (warm) => {
+    const needed = Math.ceil((warm.result.ok2xx / cfg.warmup) * cfg.seconds * POOL_HEADROOM) + 4 * cfg.connections;
     const left = ids.length - next;
     if (left < needed) ids.push(...await topUp(`added ${needed - left} API jobs`, () => seeder.addRunJobs(needed - left)));
   });
@@ -314,7 +318,7 @@ async function main(): Promise<void> {
       cpu: cpuModel(), node: process.version, pg: settings.version, pgbench: pgbenchVersion(), settings,
       loadAtStart, loadAtEnd: loadAverage(), jobs: seeder.runSeeded, pgbenchJobs: seeder.pgbSeeded,
       seconds: cfg.seconds, diagSeconds: cfg.diagSeconds, warmup: cfg.warmup, connections: cfg.connections, serverPool: SERVER_POOL,
-      servers: cfg.servers,
+      servers: cfg.servers, loadgen: cfg.loadgen,
       serverStartSeconds, seedSeconds, totalSeconds: (Date.now() - started) / 1000,
     },
     phases,

@@ -111,9 +111,10 @@ export class Seeder {
     const actor = JSON.stringify({ type: 'api_user', company_id: this.companyId, user_id: 1, token_id: null });
     const rows = (await this.c.query<{ id: string }>(
       `WITH ins AS (
-         INSERT INTO jobs (job_id, company_id, data_plane_id, request_source, type, input, idempotency_key)
-         SELECT gen_random_uuid(), $1, $2::uuid, $3::jsonb, 'nql-forecast', $4::jsonb, $5::text || g
-           FROM generate_series($6::int, $7::int) g
+         INSERT INTO jobs (job_id, company_id, data_plane_id, request_source, type, input, idempotency_key, created_at, updated_at)
+         SELECT gen_random_uuid(), $1, $2::uuid, $3::jsonb, 'nql-forecast', $4::jsonb, $5::text || g, ts, ts
+           FROM generate_series($6::int, $7::int) g,
+                LATERAL (SELECT now() - (($7::int - g) * interval '1 millisecond') AS ts) t
          RETURNING job_id, idempotency_key
        ), ev AS (
          INSERT INTO job_events (job_id, action, from_state, to_state, attempt, executor, actor)

@@ -24,7 +24,7 @@ export interface RunRecord {
   conditions: {
     cpu: string; node: string; pg: string; pgbench: string; settings: ServerSettings;
     loadAtStart: string; loadAtEnd: string; jobs: number; pgbenchJobs: number; seconds: number; diagSeconds: number;
-    warmup: number; connections: number; serverPool: number; servers?: number; serverStartSeconds: number; seedSeconds: number; totalSeconds: number;
+    warmup: number; connections: number; serverPool: number; servers?: number; loadgen?: 'wrk' | 'autocannon'; serverStartSeconds: number; seedSeconds: number; totalSeconds: number;
   };
   phases: PhaseReport[];
 }
@@ -149,6 +149,12 @@ with the CTE, 8,889 and 9,144 without). What is left, by expected gain:
 `;
 }
 
+function loadgenText(g: 'wrk' | 'autocannon' | undefined): string {
+  return g === 'wrk'
+    ? 'wrk 4.1 (a separate process, 2 threads, a generated Lua script handing each request its own job id)'
+    : 'autocannon (programmatic API, in the bench process)';
+}
+
 export function renderReport(r: RunRecord, history: RunRecord[], profile?: ProfileSummary): string {
   const c = r.conditions;
   const s = c.settings;
@@ -157,7 +163,7 @@ export function renderReport(r: RunRecord, history: RunRecord[], profile?: Profi
   lines.push(`# API benchmark${r.profiled ? ' (profiled run: the server ran under --cpu-prof, so its figures are slower than normal)' : ''}`, '');
   lines.push('Produced by `npm run bench:api` (`bench/api.ts`). A real `jobplane serve --no-operator` process (spawned as ' +
     '`node --import tsx src/cli/main.ts serve`, `LOG_LEVEL=warn`) on a fresh PostgreSQL database created for the run and ' +
-    'dropped after it; load from autocannon (programmatic API, in the bench process); "the limit" from pgbench on the same ' +
+    `dropped after it; load from ${loadgenText(c.loadgen)}; "the limit" from pgbench on the same ` +
     'database in the same run.', '');
   lines.push('## Conditions', '', '| | |', '|---|---|');
   lines.push(`| date | ${r.at} |`);
@@ -169,7 +175,7 @@ export function renderReport(r: RunRecord, history: RunRecord[], profile?: Profi
   lines.push(`| other settings | shared_buffers=${s.sharedBuffers}, max_connections=${s.maxConnections}, checkpoint_timeout=${s.checkpointTimeout} |`);
   lines.push(`| seed (N) | ${int(c.jobs)} pending jobs for the API (each with its \`create\` event, as \`POST /jobs\` writes it) + ${int(c.pgbenchJobs)} for pgbench (numbered in a helper table \`bench_pgb(n, job_id)\`), all by SQL \`INSERT … SELECT generate_series\` through the real schema (every index, constraint and foreign key), each batch followed by \`VACUUM\`; pools start small and are topped up after each warm-up from its measured rate; ${c.seedSeconds.toFixed(1)} s in all. Token: \`jobs:read,jobs:write\` for company 1, made by the project's \`tokenCreate\` |`);
   lines.push(`| durations | ${c.warmup} s warm-up (not counted) + ${c.seconds} s measured for each API phase and for the limit (whose warm-up is a ${c.warmup} s pgbench run); ${c.diagSeconds} s for each diagnostic pgbench phase; server start ${c.serverStartSeconds.toFixed(0)} s; ${c.totalSeconds.toFixed(0)} s for the whole run. Order: GET (which also warms the code both routes share), \`run\`, then the pgbench phases. Leases of 1 h, so the server's maintenance never expires a benchmark job mid-run |`);
-  lines.push(`| concurrency | ${c.connections} HTTP connections (autocannon, no pipelining) on ${c.servers ?? 1} server process${(c.servers ?? 1) > 1 ? 'es' : ''}, each with a pg pool of ${c.serverPool}; pgbench ${c.connections} clients (${c.serverPool} in the "server's pool" row), 2 threads |`);
+  lines.push(`| concurrency | ${c.connections} HTTP connections (${c.loadgen ?? 'autocannon'}, no pipelining) on ${c.servers ?? 1} server process${(c.servers ?? 1) > 1 ? 'es' : ''}, each with a pg pool of ${c.serverPool}; pgbench ${c.connections} clients (${c.serverPool} in the "server's pool" row), 2 threads |`);
   lines.push('');
   lines.push('## Results', '');
   lines.push('| workload | clients | measured | req/s or tps | p50 ms | p97.5 ms | p99 ms | max ms | non-2xx / errors | statements per op | server CPU µs/op | PG backend CPU µs/op | cores: server / backends / load generator / other | machine busy cores | WAL syncs per update |');
@@ -179,7 +185,7 @@ export function renderReport(r: RunRecord, history: RunRecord[], profile?: Profi
   lines.push('- *statements per op*: committed transactions in the bench database (`pg_stat_database.xact_commit`) per completed request or pgbench transaction; every statement here is its own transaction.');
   lines.push('- *WAL syncs per update*: `pg_stat_wal.wal_sync` (cluster-wide) per row updated in `jobs`; below 1 means several commits shared one flush (group commit).');
   lines.push('- CPU from `/proc/<pid>/stat`, sampled every 250 ms: the server process, the backends connected to the bench database, the load generator; *other* = the rest of the machine.');
-  lines.push('- Latency percentiles: per response from autocannon\'s timings; for pgbench from its per-transaction log (`-l`).');
+  lines.push(`- Latency percentiles: per response, ${c.loadgen === 'wrk' ? 'from wrk\'s histogram with its coordinated-omission correction undone (`bench/lib/load-wrk.ts`)' : 'from autocannon\'s timings'}; for pgbench from its per-transaction log (\`-l\`).`);
   lines.push('');
   lines.push('### Checks', '');
   for (const p of r.phases) if (p.check) lines.push(`- ${p.key}: ${p.check}`);
@@ -205,7 +211,7 @@ export function renderReport(r: RunRecord, history: RunRecord[], profile?: Profi
       `${run ? int(run.cpu.serverCores * profile.windowMs) : '–'} ms: V8's profiler samples wall-clock time, so when the main thread ` +
       'is runnable but descheduled (a loaded machine), the wait is billed to whatever frame was on the stack. `writev` is the socket ' +
       `write that wakes the peer up (${int(profile.writev.pgMs)} ms sending a query to a PostgreSQL backend, ${int(profile.writev.httpMs)} ms ` +
-      'sending a response to autocannon): the scheduler switches to the woken process right there, so its ' +
+      'sending a response to the load generator): the scheduler switches to the woken process right there, so its ' +
       `${int(writev)} ms are mostly time off the CPU. (The /proc figure also counts kernel time and V8's helper threads, which ` +
       'the profile does not sample.) Shares below are of the busy time; the "w/o writev" column removes it.', '');
     const rest = Math.max(1, profile.busyMs - writev);

@@ -1,5 +1,5 @@
 // CPU accounting during one phase: the server process, the PostgreSQL backends serving the bench database,
-// the load generator (this process for autocannon, or the pgbench process), and the whole machine.
+// the load generator (this process for autocannon, wrk's own account of its CPU, or the pgbench process), and the whole machine.
 // Processes are sampled every 250 ms from /proc; each one's rate is taken over the span it was seen in, so
 // backends that connect or disconnect mid-phase (pgbench's) are still counted. Figures are in cores
 // (CPU seconds per second).
@@ -66,7 +66,8 @@ export class CpuSampler {
     }, 250);
   }
 
-  async end(): Promise<CpuUsage> {
+  /** `driverCpuMs`: the load generator's CPU time over the window when it measured itself (wrk). */
+  async end(driverCpuMs?: number): Promise<CpuUsage> {
     if (this.timer) clearInterval(this.timer);
     await this.sampling;
     await this.sample();
@@ -82,7 +83,9 @@ export class CpuSampler {
       if (key.startsWith('server:')) serverCores += rate(tr);
     }
     let driverCores: number;
-    if (this.driverPid !== undefined) {
+    if (driverCpuMs !== undefined && Number.isFinite(driverCpuMs)) {
+      driverCores = driverCpuMs / windowMs;
+    } else if (this.driverPid !== undefined) {
       driverCores = rate(this.tracks.get('driver'));
     } else {
       const self = process.cpuUsage(this.selfStart);
