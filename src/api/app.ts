@@ -22,6 +22,7 @@ import type { EmbeddedImporter } from '../plane/import/embedded-importer.js';
 import { Dataset } from './schemas/datasets.js';
 import { Metrics } from './metrics.js';
 import { TokenCache } from './token-cache.js';
+import { RunBatcher } from './run-batcher.js';
 import { JobSignals } from '../store/job-signals.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../store/retry-policy.js';
 
@@ -40,11 +41,13 @@ export interface ApiConfig {
   claimPollMs: number;
   /** Largest upload accepted by the import endpoints, in bytes, all files together (`JOBPLANE_IMPORT_LIMIT`). */
   importLimitBytes: number;
+  /** Most `run` requests written as one statement (`JOBPLANE_RUN_BATCH_MAX`; 1 = one statement per request). */
+  runBatchMax: number;
 }
 
 export const DEFAULT_API_CONFIG: ApiConfig = {
   leaseMs: 30_000, heartbeatMs: 10_000, bodyLimit: 1024 * 1024, retry: DEFAULT_RETRY_POLICY, extraJobTypes: [],
-  claimPollMs: 1_000, importLimitBytes: 10 * 1024 ** 3,
+  claimPollMs: 1_000, importLimitBytes: 10 * 1024 ** 3, runBatchMax: 64,
 };
 
 export interface AppDeps {
@@ -69,6 +72,7 @@ declare module 'fastify' {
     /** Aborted when the server starts closing: long-polls answer at once instead of holding the shutdown. */
     closing: AbortController;
     importer: EmbeddedImporter | null;
+    runs: RunBatcher;
   }
 }
 
@@ -90,6 +94,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('importer', deps.importer ?? null);
   const metrics = new Metrics(deps.db);
   app.decorate('metrics', metrics);
+  app.decorate('runs', new RunBatcher(deps.db, {
+    leaseMs: config.leaseMs, maxBatch: config.runBatchMax, onBatch: (size) => metrics.runBatchSize.observe(size),
+  }));
   let signals = deps.signals;
   if (!signals) {
     const own = new JobSignals(deps.db);

@@ -27,6 +27,12 @@ export class Metrics {
     buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly runBatchSize = new client.Histogram({
+    name: 'jobplane_run_batch_size',
+    help: 'Run requests written together as one statement (1 = alone); see JOBPLANE_RUN_BATCH_MAX',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [this.registry],
+  });
   readonly leaseExpiries = new client.Counter({
     name: 'jobplane_lease_expiries_total',
     help: 'Running jobs whose lease expired (executor died or stalled)',

@@ -56,6 +56,7 @@ export async function startServer(config: ServeConfig, logger: Logger = pino({ l
       config: {
         leaseMs: config.leaseMs, heartbeatMs: config.heartbeatMs, bodyLimit: config.bodyLimit, retry,
         extraJobTypes: config.extraJobTypes, importLimitBytes: config.importLimitBytes,
+        runBatchMax: config.runBatchMax,
       },
     });
     cleanups.push(() => app.close());

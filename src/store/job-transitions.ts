@@ -97,11 +97,17 @@ async function explainMiss(db: Queryable, spec: TransitionSpec): Promise<Transit
 
 const LEASE = (p: (v: unknown) => string, leaseMs: number) => `now() + ${p(leaseMs)} * interval '1 millisecond'`;
 
+/** The SET clause of `run`, shared by the one-job statement and the batched one (src/store/job-run-batch.ts). */
+export function runSetClause(executorSql: string, leaseMsSql: string): string {
+  return `state = 'running', executor = ${executorSql}, attempt = j.attempt + 1, dequeued_at = now(),
+      lease_expires_at = now() + ${leaseMsSql} * interval '1 millisecond', ended_at = NULL, retry_at = NULL,
+      cancel_requested_at = NULL`;
+}
+
 export function jobRun(db: Queryable, jobId: string, scope: JobScope, executor: string, leaseMs: number, actor: Actor) {
   return applyTransition(db, {
     action: 'run', jobId, scope, actor,
-    set: (p) => `state = 'running', executor = ${p(executor)}, attempt = j.attempt + 1, dequeued_at = now(),
-      lease_expires_at = ${LEASE(p, leaseMs)}, ended_at = NULL, retry_at = NULL, cancel_requested_at = NULL`,
+    set: (p) => runSetClause(p(executor), p(leaseMs)),
   });
 }
 

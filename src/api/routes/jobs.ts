@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { DomainError, notFound } from '../../core/errors.js';
 import { DEFAULT_MAX_ATTEMPTS, type JobType } from '../../core/job.js';
 import { jobCreate, jobEventsList, jobGet, jobList } from '../../store/jobs.js';
-import { jobCancel, jobRequestCancellation, jobReschedule, jobRun } from '../../store/job-transitions.js';
+import { jobCancel, jobRequestCancellation, jobReschedule } from '../../store/job-transitions.js';
 import { jobAfterTransition } from './transition-effects.js';
 import { computePoolGet, dataPlaneGet } from '../../store/data-planes.js';
 import { companyGet } from '../../store/companies.js';
@@ -117,8 +117,9 @@ export default async function jobRoutes(fastify: FastifyInstance): Promise<void>
   }, async (request) => {
     const identity = identityOf(request);
     const { job_id } = request.params;
-    const result = await jobRun(app.db, job_id, jobScopeOf(identity), request.body.executor, app.apiConfig.leaseMs,
-      actorOf(identity));
+    const result = await app.runs.run({
+      jobId: job_id, scope: jobScopeOf(identity), executor: request.body.executor, actor: actorOf(identity),
+    });
     return jobAfterTransition(app, result, 'run', job_id);
   });
 
