@@ -19,7 +19,8 @@ import { driver, loadGenFromEnv, type DrivenLoad } from './lib/loadgen.js';
 import { pgbenchVersion, startPgbench, type PgbenchResult } from './lib/pgbench.js';
 import { spawnServer, type SpawnedServer } from './lib/server.js';
 import { CpuSampler } from './lib/sampler.js';
-import { captureServerSql, DISTINCT_ROW, LIMIT_SQL, ROW_JOB_ID, toPgbench } from './lib/sql.js';
+import { batchInline, captureServerSql, DISTINCT_ROW, distinctRows, LIMIT_SQL, ROW_JOB_ID, toPgbench } from './lib/sql.js';
+import { MAX_IN_FLIGHT } from '../src/api/run-batcher.js';
 import { cleanupOnExit } from './lib/cleanup.js';
 import { cpuModel, freePort, loadAverage } from './lib/sys.js';
 import { summarizeProfile, type ProfileSummary } from './lib/cpuprofile.js';
@@ -42,7 +43,7 @@ const cfg = {
   servers: envInt('BENCH_SERVERS', 1),
   loadgen: loadGenFromEnv(),
   /** The whole run is abandoned (and cleaned up) after this long. */
-  deadlineMs: envInt('BENCH_DEADLINE_MS', 175_000),
+  deadlineMs: envInt('BENCH_DEADLINE_MS', 300_000),
 };
 const drive = driver(cfg.loadgen);
 if (cfg.loadgen === 'wrk' && cfg.servers > 1) throw new Error('BENCH_SERVERS > 1 needs BENCH_LOADGEN=autocannon (wrk drives one URL)');
@@ -59,6 +60,18 @@ const POOL_HEADROOM = 1.6;
 
 const log = (msg: string) => process.stderr.write(`[bench:api ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The run batcher's totals from the servers' /metrics (the jobplane_run_batch_size histogram). */
+async function runBatches(urls: string[]): Promise<{ count: number; requests: number }> {
+  let count = 0;
+  let requests = 0;
+  for (const u of urls) {
+    const text = await (await fetch(`${u}/metrics`)).text();
+    count += Number(/^jobplane_run_batch_size_count (\S+)$/m.exec(text)?.[1] ?? 0);
+    requests += Number(/^jobplane_run_batch_size_sum (\S+)$/m.exec(text)?.[1] ?? 0);
+  }
+  return { count, requests };
+}
 
 // ---- cleanup, on success, failure, signal or deadline ----------------------------------------------------
 const cleanup = cleanupOnExit(log);
@@ -103,6 +116,20 @@ async function main(): Promise<void> {
     cleanup.add(`stop server ${i}`, () => s.stop());
     servers.push(s);
   }
+  // The same server with run batching off (JOBPLANE_RUN_BATCH_MAX=1), for the `run` phase without group commit:
+  // what one statement per request gives, next to the default. Idle while the others are measured.
+  let unbatched: SpawnedServer | undefined;
+  if (!cfg.profile) {
+    const port = await freePort();
+    const dir = join(dataDir, 'server-unbatched');
+    mkdirSync(dir);
+    log(`starting jobplane serve on 127.0.0.1:${port} with JOBPLANE_RUN_BATCH_MAX=1`);
+    unbatched = await spawnServer({
+      root, databaseUrl: url, dataDir: dir, port, logLevel: 'warn',
+      env: { JOBPLANE_LEASE_MS: String(LEASE_MS), JOBPLANE_PG_POOL: String(SERVER_POOL), JOBPLANE_RUN_BATCH_MAX: '1' },
+    });
+    cleanup.add('stop unbatched server', () => unbatched!.stop());
+  }
   const serverUrls = servers.map((s) => s.url);
   const serverPids = servers.map((s) => s.pid);
   const serverStartSeconds = (Date.now() - started) / 1000;
@@ -139,21 +166,23 @@ async function main(): Promise<void> {
   const runPaths = () => ids.slice(next).map((id) => `/jobs/${id}/run`);
 
   async function apiPhase(name: string, method: 'GET' | 'POST', paths: () => string[], body?: string,
-    beforeMeasure?: (warm: DrivenLoad) => Promise<void>) {
+    beforeMeasure?: (warm?: DrivenLoad) => Promise<void>, target: { urls: string[]; pids: number[] } = { urls: serverUrls, pids: serverPids }) {
     const load = async (seconds: number) => {
-      const driven = await drive({ urls: serverUrls, connections: cfg.connections, seconds, token, method, paths: paths(), body });
+      const driven = await drive({ urls: target.urls, connections: cfg.connections, seconds, token, method, paths: paths(), body });
       if (method === 'POST') {
         next += driven.pathsUsed;
         exhausted ||= driven.exhausted;
       }
       return driven;
     };
+    if (beforeMeasure) await beforeMeasure();
     log(`${name}: warm-up ${cfg.warmup} s`);
     const warm = await load(cfg.warmup);
     if (beforeMeasure) await beforeMeasure(warm);
     await sleep(1500); // let the backends flush their statistics
     const before = await observer.counters();
-    const sampler = new CpuSampler(serverPids, backendPids);
+    const batchesBefore = await runBatches(target.urls);
+    const sampler = new CpuSampler(target.pids, backendPids);
     log(`${name}: measuring ${cfg.seconds} s at ${cfg.connections} connections (${cfg.loadgen})`);
     sampler.begin();
     const startUs = Number(process.hrtime.bigint() / 1000n);
@@ -162,9 +191,12 @@ async function main(): Promise<void> {
     const cpu = await sampler.end(measured.driverCpuMs);
     await sleep(1500);
     const counters = delta(before, await observer.counters());
+    const batchesAfter = await runBatches(target.urls);
+    const batches = { count: batchesAfter.count - batchesBefore.count, requests: batchesAfter.requests - batchesBefore.requests };
     const m = measured.result;
-    log(`${name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, non-2xx ${m.non2xx}, errors ${m.errors}`);
-    return { warm: warm.result, load: m, cpu, counters, window };
+    log(`${name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, non-2xx ${m.non2xx}, errors ${m.errors}` +
+      (batches.count ? `; ${batches.count} run batches of ${(batches.requests / batches.count).toFixed(1)} on average` : ''));
+    return { warm: warm.result, load: m, cpu, counters, window, batches };
   }
 
   // GET first: it warms up the code both routes share (Fastify, the auth hook, pg), so `run` is not measured on
@@ -178,12 +210,23 @@ async function main(): Promise<void> {
     get = await apiPhase('GET /jobs/{id}', 'GET', getPaths);
   }
 
-  const run = await apiPhase('POST /jobs/{id}/run', 'POST', runPaths, runBody, async (warm) => {
-    const needed = Math.ceil((warm.result.ok2xx / cfg.warmup) * cfg.seconds * POOL_HEADROOM) + 4 * cfg.connections;
+  let fastestRun = 0; // req/s, the fastest `run` load so far
+  /** Enough unused ids for the coming load: before a warm-up at the fastest rate seen, after it at the warm-up's. */
+  const ensureRunIds = async (warm?: DrivenLoad) => {
+    if (warm) fastestRun = Math.max(fastestRun, warm.result.ok2xx / warm.result.seconds);
+    const rate = warm ? warm.result.ok2xx / warm.result.seconds : Math.max(fastestRun, 10_000);
+    const needed = Math.ceil(rate * (warm ? cfg.seconds : cfg.warmup) * POOL_HEADROOM) + 4 * cfg.connections;
     const left = ids.length - next;
-    if (left < needed) ids.push(...await topUp(`added ${needed - left} API jobs`, () => seeder.addRunJobs(needed - left)));
-  });
-  const runOk = run.warm.ok2xx + run.load.ok2xx;
+    if (left < needed) {
+      // A loop, not push(...more): spreading 100k+ arguments overflows the stack.
+      for (const id of await topUp(`added ${needed - left} API jobs`, () => seeder.addRunJobs(needed - left))) ids.push(id);
+    }
+  };
+  const run = await apiPhase('POST /jobs/{id}/run', 'POST', runPaths, runBody, ensureRunIds);
+  const runUnbatched = unbatched
+    ? await apiPhase('POST /jobs/{id}/run, batching off', 'POST', runPaths, runBody, ensureRunIds, { urls: [unbatched.url], pids: [unbatched.pid] })
+    : undefined;
+  const runOk = run.warm.ok2xx + run.load.ok2xx + (runUnbatched ? runUnbatched.warm.ok2xx + runUnbatched.load.ok2xx : 0);
   const runCheck = (await observer.query<{ running: number; events: number; attempts_ok: boolean | null }>(
     `SELECT count(*) FILTER (WHERE state = 'running')::int AS running,
             (SELECT count(*)::int FROM job_events WHERE action = 'run') AS events,
@@ -196,12 +239,22 @@ async function main(): Promise<void> {
   const runDistinct = !exhausted && runCheck.running >= runOk && runCheck.running <= popped &&
     runCheck.events === runCheck.running && runCheck.attempts_ok !== false;
   phases.push({
-    key: 'api-run', label: `\`POST /jobs/{id}/run\` (API, distinct pending jobs${cfg.servers > 1 ? `, ${cfg.servers} server processes` : ''})`, kind: 'api', clients: cfg.connections,
+    key: 'api-run', label: `\`POST /jobs/{id}/run\` (API, distinct pending jobs${cfg.servers > 1 ? `, ${cfg.servers} server processes` : ''}; run batching on, the default)`, kind: 'api', clients: cfg.connections,
     seconds: cfg.seconds, load: run.load, cpu: run.cpu, counters: run.counters,
     check: `${runCheck.running} jobs running, ${runCheck.events} run events, ${runOk} 2xx responses (warm-up included), ` +
       `${popped} ids handed out${exhausted ? ', **id pool exhausted**' : ''}: ${runDistinct ? 'every 2xx ran a distinct pending job (no no-op 200s)' : '**CHECK FAILED**'}`,
     valid: runDistinct && run.load.non2xx === 0 && run.load.errors === 0 && run.warm.non2xx === 0,
+    batches: run.batches,
   });
+  if (runUnbatched) {
+    phases.push({
+      key: 'api-run-unbatched', label: '`POST /jobs/{id}/run`, batching off (`JOBPLANE_RUN_BATCH_MAX=1`: one statement per request)',
+      kind: 'api', clients: cfg.connections, seconds: cfg.seconds, load: runUnbatched.load, cpu: runUnbatched.cpu, counters: runUnbatched.counters,
+      check: `see api-run (the two phases share the id pool and the check)`,
+      valid: runDistinct && runUnbatched.load.non2xx === 0 && runUnbatched.load.errors === 0 && runUnbatched.warm.non2xx === 0,
+      batches: runUnbatched.batches,
+    });
+  }
 
   let profile: ProfileSummary | undefined;
   if (get) {
@@ -230,6 +283,8 @@ async function main(): Promise<void> {
     interface PgbenchSpec {
       key: string; label: string; script: string; clients: number; mode: 'prepared' | 'extended'; defines: string[];
       seconds: number; warmup: boolean;
+      /** Jobs each transaction updates (1 unless it is a batch); the phase's rate is reported in jobs/s. */
+      rowsPerTx?: number;
     }
     const pgbench = async (p: PgbenchSpec, seconds: number) => {
       const pb = startPgbench({
@@ -247,7 +302,10 @@ async function main(): Promise<void> {
         base = (await usedRows()).max_n ?? base;
       }
       // Enough pending rows for this phase at the fastest rate seen so far (pgbench fails the check otherwise).
-      const needed = Math.ceil(Math.max(maxTps, 1000) * p.seconds * POOL_HEADROOM) + 4 * p.clients;
+      const rows = p.rowsPerTx ?? 1;
+      // A batch phase can outrun every one-row phase: size it on twice the fastest rate seen, API included.
+      const rate = rows > 1 ? 2 * Math.max(maxTps, run.load.rps) : Math.max(maxTps, 1000);
+      const needed = Math.ceil(rate * p.seconds * POOL_HEADROOM) + 4 * p.clients * rows;
       await topUp(`pgbench pool: rows ${base + 1}..${base + needed} ready`, () => seeder.ensurePgbenchRows(base, needed));
       await sleep(1500);
       const before = await observer.counters();
@@ -260,16 +318,16 @@ async function main(): Promise<void> {
       await sleep(1500);
       const counters = delta(before, await observer.counters());
       const used = await usedRows();
-      const ok = used.updated === result.processed && result.failed === 0;
-      maxTps = Math.max(maxTps, result.tps);
+      const ok = used.updated === result.processed * rows && result.failed === 0;
+      if (rows === 1) maxTps = Math.max(maxTps, result.tps);
       log(`pgbench ${p.key}: ${result.tps.toFixed(0)} tps, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms; ${used.updated}/${result.processed} rows updated`);
       const load: LoadResult = {
         seconds: p.seconds, completed: result.processed, ok2xx: result.processed, non2xx: 0, errors: result.failed, timeouts: 0,
-        statusCodes: {}, rps: result.tps, p50: result.p50, p975: result.p975, p99: result.p99, max: result.max, badSamples: [],
+        statusCodes: {}, rps: result.tps * rows, p50: result.p50, p975: result.p975, p99: result.p99, max: result.max, badSamples: [],
       };
       phases.push({
         key: p.key, label: p.label, kind: 'pgbench', clients: p.clients, seconds: p.seconds, mode: p.mode, load, cpu, counters,
-        check: `${used.updated} distinct pending rows updated by ${result.processed} transactions (rows ${base + 1}..${used.max_n ?? base} of ${seeder.pgbenchRows})` +
+        check: `${used.updated} distinct pending rows updated by ${result.processed} transactions${rows > 1 ? ` of ${rows} jobs` : ''} (rows ${base + 1}..${used.max_n ?? base} of ${seeder.pgbenchRows})` +
           (ok ? '' : ' — **CHECK FAILED (pool exhausted or failed transactions)**'),
         valid: ok,
       });
@@ -295,6 +353,16 @@ async function main(): Promise<void> {
       clients: SERVER_POOL, mode: 'extended', script: apiScript, defines: [...authSql.defines, ...runSql.defines],
       seconds: cfg.diagSeconds, warmup: false,
     });
+    const batchRows = Math.max(2, Math.round(run.batches.count ? run.batches.requests / run.batches.count : 2));
+    const manySql = toPgbench(captured.runMany, 'm', batchInline(batchRows));
+    await pgbenchPhase({
+      key: 'pgbench-run-batch',
+      label: `pgbench: the server's batch statement, ${batchRows} jobs each (the API's average batch), ${MAX_IN_FLIGHT} clients (the batcher's most in flight); jobs/s`,
+      clients: MAX_IN_FLIGHT, mode: 'prepared', script: `${distinctRows(batchRows)}${manySql.sql}\n`,
+      defines: [...manySql.defines, `exec=${executor}`, `company=${seeder.companyId}`,
+        `actor=${JSON.stringify({ type: 'api_user', company_id: seeder.companyId, user_id: 1, token_id: '00000000-0000-0000-0000-000000000000' })}`],
+      seconds: cfg.diagSeconds, warmup: false, rowsPerTx: batchRows,
+    });
     await pgbenchPhase({
       key: 'pgbench-api-sql-32', label: `pgbench: auth SELECT + \`run\` statement, ${cfg.connections} clients`,
       clients: cfg.connections, mode: 'extended', script: apiScript, defines: [...authSql.defines, ...runSql.defines],
@@ -304,6 +372,7 @@ async function main(): Promise<void> {
 
   log('stopping the server');
   for (const s of servers) await s.stop();
+  await unbatched?.stop();
   if (profileDir) {
     const file = existsSync(profileDir) ? readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).sort()[0] : undefined;
     if (file) profile = summarizeProfile(join(profileDir, file), run.window);

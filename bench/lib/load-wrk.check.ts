@@ -110,6 +110,11 @@ try {
   assert.equal(dupes(post.t), 0, 'a POST path was received twice');
   assert.equal(post.r.exhausted, false);
   for (const p of post.t.received.keys()) assert.ok(p.startsWith('/ok/') || p.startsWith('/missing/'), p);
+  // The next load starts at pathsPrefix: every path received must lie before it (the threads use their
+  // interleaved shares at different speeds, so pathsUsed alone would let the next load repeat some).
+  const lastIndex = Math.max(...[...post.t.received.keys()].map((p) => Number(p.split('/')[2])));
+  assert.ok(lastIndex < post.r.pathsPrefix, `last path received ${lastIndex} < pathsPrefix ${post.r.pathsPrefix}`);
+  assert.ok(post.r.pathsPrefix >= post.r.pathsUsed && post.r.pathsPrefix <= postPaths.length, 'pathsUsed <= pathsPrefix <= paths');
 
   // Too few paths: exhausted, and still no path twice.
   const few = await run('POST, 2 s, 50 distinct paths', { url, connections: 32, seconds: 2, token: TOKEN, method: 'POST', paths: postPaths.slice(0, 50), body: BODY });

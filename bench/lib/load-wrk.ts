@@ -20,6 +20,11 @@ export interface WrkLoadResult extends LoadResult {
   /** Paths handed out by the script's request() (including one consumed by wrk's start-up check of the script,
    *  never sent): an upper bound on the requests the server may have received. */
   pathsUsed: number;
+  /**
+   * The shortest prefix of `paths` holding every path handed out: threads take paths i % threads and use up
+   * their shares at different speeds, so the next load must start after this, not after `pathsUsed` paths.
+   */
+  pathsPrefix: number;
   /** A POST run used up a thread's share of the paths: the run sent fewer requests than it could have. */
   exhausted: boolean;
   /** Threads and connections wrk actually ran (it opens floor(connections / threads) per thread). */
@@ -371,6 +376,8 @@ function toResult(j: WrkJson, run: { threads: number; connections: number; cliCo
     max: total > 0 ? ms(h[h.length - 1]![0]) : NaN,
     badSamples: j.bad,
     pathsUsed: j.used.reduce((a, b) => a + b, 0),
+    // Thread t's k-th path is paths[k * threads + t].
+    pathsPrefix: j.used.reduce((end, used, t) => (used > 0 ? Math.max(end, (used - 1) * run.threads + t + 1) : end), 0),
     exhausted: j.exhausted,
     threads: run.threads,
     connections: run.connections,

@@ -19,7 +19,7 @@ export interface DriveOptions {
 
 export interface DrivenLoad {
   result: LoadResult;
-  /** Paths handed out, so the next load starts after them (an upper bound on what the server received). */
+  /** The prefix of `paths` handed out, so the next load starts after it (an upper bound on what the server received). */
   pathsUsed: number;
   /** A POST load ran out of distinct paths: the phase is invalid. */
   exhausted: boolean;
@@ -44,7 +44,7 @@ async function driveWrk(o: DriveOptions): Promise<DrivenLoad> {
     ...(o.body !== undefined ? { body: o.body } : {}),
   });
   if (!r.latencyRaw) throw new Error('wrk\'s latency histogram did not add up: per-response percentiles unavailable');
-  return { result: r, pathsUsed: r.pathsUsed, exhausted: r.exhausted, driverCpuMs: r.cpuMs };
+  return { result: r, pathsUsed: r.pathsPrefix, exhausted: r.exhausted, driverCpuMs: r.cpuMs };
 }
 
 async function driveAutocannon(o: DriveOptions): Promise<DrivenLoad> {

@@ -16,6 +16,8 @@ export interface PhaseReport {
   counters: DbCounters;
   check: string;
   valid: boolean;
+  /** API `run` phases: the server's run batches over the measured window (from its /metrics). */
+  batches?: { count: number; requests: number };
 }
 
 export interface RunRecord {
@@ -43,8 +45,8 @@ export function verdict(r: RunRecord) {
   const limit = find('pgbench-limit');
   const ratio = run && limit ? run.load.rps / limit.load.rps : NaN;
   return {
-    run, get: find('api-get'), limit, runSql: find('pgbench-run-sql'), runSqlPrepared: find('pgbench-run-sql-prepared'),
-    apiSqlPool: find('pgbench-api-sql-pool'), apiSql32: find('pgbench-api-sql-32'),
+    run, runUnbatched: find('api-run-unbatched'), get: find('api-get'), limit, runSql: find('pgbench-run-sql'), runSqlPrepared: find('pgbench-run-sql-prepared'),
+    apiSqlPool: find('pgbench-api-sql-pool'), apiSql32: find('pgbench-api-sql-32'), runBatchSql: find('pgbench-run-batch'),
     ratio, ratioMet: ratio >= TARGET_RATIO, p99Met: (run?.load.p99 ?? Infinity) < TARGET_P99_MS,
   };
 }
@@ -55,13 +57,14 @@ function phaseRow(p: PhaseReport): string {
   // Only meaningful where the phase writes: GET's few background updates would divide by almost nothing.
   const syncs = p.counters.jobsUpdated > p.load.completed / 2 ? f2(p.counters.walSyncs / p.counters.jobsUpdated) : '–';
   const bad = p.kind === 'api' ? `${p.load.non2xx} / ${p.load.errors + p.load.timeouts}` : `– / ${p.load.errors}`;
-  return `| ${p.label} | ${p.clients} | ${p.seconds} s${p.mode ? `, -M ${p.mode}` : ''} | **${int(p.load.rps)}** | ${ms(p.load.p50)} | ${ms(p.load.p975)} | ${ms(p.load.p99)} | ${ms(p.load.max)} | ${bad} | ${stmts} | ${perOp(p.cpu.serverCores)} | ${perOp(p.cpu.backendsCores)} | ${f2(p.cpu.serverCores)} / ${f2(p.cpu.backendsCores)} / ${f2(p.cpu.driverCores)} / ${f2(p.cpu.otherCores)} | ${f2(p.cpu.machineCores)} of ${p.cpu.cores} | ${syncs} |`;
+  const label = p.batches?.count ? `${p.label}; ${int(p.batches.count)} batches of ${f2(p.batches.requests / p.batches.count)} requests on average` : p.label;
+  return `| ${label} | ${p.clients} | ${p.seconds} s${p.mode ? `, -M ${p.mode}` : ''} | **${int(p.load.rps)}** | ${ms(p.load.p50)} | ${ms(p.load.p975)} | ${ms(p.load.p99)} | ${ms(p.load.max)} | ${bad} | ${stmts} | ${perOp(p.cpu.serverCores)} | ${perOp(p.cpu.backendsCores)} | ${f2(p.cpu.serverCores)}${p.cpu.serverRunqCores !== undefined ? ` (+${f2(p.cpu.serverRunqCores)} waiting)` : ''} / ${f2(p.cpu.backendsCores)} / ${f2(p.cpu.driverCores)} / ${f2(p.cpu.otherCores)} | ${f2(p.cpu.machineCores)} of ${p.cpu.cores} | ${syncs} |`;
 }
 
 function historyRow(r: RunRecord): string {
   const v = verdict(r);
   const n = (p?: PhaseReport) => int(p?.load.rps ?? NaN);
-  return `| ${r.at.slice(0, 19).replace('T', ' ')} | ${r.conditions.loadAtStart.split(' ')[0]} | ${r.conditions.servers ?? 1} | ${n(v.run)} | ${ms(v.run?.load.p50 ?? NaN)} | ${ms(v.run?.load.p99 ?? NaN)} | ${n(v.get)} | ${ms(v.get?.load.p99 ?? NaN)} | ${n(v.limit)} | ${n(v.runSql)} | ${n(v.runSqlPrepared)} | ${n(v.apiSqlPool)} | ${n(v.apiSql32)} | **${pct(v.ratio)}** | ${r.phases.every((p) => p.valid) ? 'yes' : '**no**'} |`;
+  return `| ${r.at.slice(0, 19).replace('T', ' ')} | ${r.conditions.loadAtStart.split(' ')[0]} | ${r.conditions.servers ?? 1} | ${r.conditions.loadgen ?? 'autocannon'} | ${n(v.run)} | ${n(v.runUnbatched)} | ${ms(v.run?.load.p50 ?? NaN)} | ${ms(v.run?.load.p99 ?? NaN)} | ${n(v.get)} | ${ms(v.get?.load.p99 ?? NaN)} | ${n(v.limit)} | ${n(v.runSql)} | ${n(v.runSqlPrepared)} | ${n(v.apiSqlPool)} | ${n(v.apiSql32)} | **${pct(v.ratio)}** | ${r.phases.every((p) => p.valid) ? 'yes' : '**no**'} |`;
 }
 
 /** Sentences computed from this run's figures; the interpretation that holds run to run is in ANALYSIS. */
@@ -76,11 +79,19 @@ function findings(r: RunRecord): string[] {
   out.push(`**Queueing.** ${C} connections / ${int(run.load.rps)} req/s = ${ms((C / run.load.rps) * 1000)} ms per request by Little's law ` +
     `(measured p50 ${ms(run.load.p50)} ms): the latency is almost all waiting in front of the slowest stage, so p99 follows throughput.`);
   if (runSql && limit) {
-    out.push(`**The statement itself caps the ratio.** At the limit's ${limit.clients} clients and with no HTTP or Node in the way, the server's \`run\` ` +
-      `statement does ${int(runSql.load.rps)} tps unnamed (${of(runSql, limit)} of the limit) and ${runSqlPrepared ? int(runSqlPrepared.load.rps) : '–'} prepared ` +
-      `(${of(runSqlPrepared, limit)}); with the auth SELECT in front, ${apiSql32 ? int(apiSql32.load.rps) : '–'} tps at ${C} clients (${of(apiSql32, limit)}) and ` +
-      `${apiSqlPool ? int(apiSqlPool.load.rps) : '–'} tps at the server's ${apiSqlPool?.clients ?? '–'} (${of(apiSqlPool, limit)}). ` +
-      `The API reaches ${of(run, apiSqlPool)} of what its own SQL allows through its pool.`);
+    const off = v.runUnbatched;
+    out.push(`**One statement per request would cap the ratio.** At the limit's ${limit.clients} clients and with no HTTP or Node in the way, ` +
+      `the server's one-job \`run\` statement does ${int(runSql.load.rps)} tps unnamed (${of(runSql, limit)} of the limit) and ` +
+      `${runSqlPrepared ? int(runSqlPrepared.load.rps) : '–'} prepared (${of(runSqlPrepared, limit)}); with the auth SELECT in front, ` +
+      `${apiSql32 ? int(apiSql32.load.rps) : '–'} tps at ${C} clients (${of(apiSql32, limit)}). The API with batching off ` +
+      `${off ? `does ${int(off.load.rps)} req/s (${of(off, limit)} of the limit)` : 'was not measured in this run'}; with batching on (the default) ` +
+      `it writes ${batchText(run)} and does ${int(run.load.rps)} req/s (${of(run, limit)}).`);
+  }
+  if (v.runBatchSql) {
+    out.push(`**Against its own batch statement.** pgbench running the server's batch statement (${v.runBatchSql.clients} clients, as many ` +
+      `batches as the server keeps in flight) updates ${int(v.runBatchSql.load.rps)} jobs/s; the API's \`run\` reaches ${of(run, v.runBatchSql)} of that, ` +
+      `the rest being HTTP, Fastify and Node per request. The limit's one row per transaction is the reference the brief sets; ` +
+      `a batching server can pass it, since it pays a commit per batch, not per job.`);
   }
   if (get) {
     out.push(`**GET** (auth SELECT + one SELECT, nothing to flush) runs at ${int(get.load.rps)} req/s with the server at ${f2(get.cpu.serverCores)} cores ` +
@@ -89,63 +100,56 @@ function findings(r: RunRecord): string[] {
   return out;
 }
 
-const gain = (to?: PhaseReport, from?: PhaseReport) =>
-  (to && from ? `${to.load.rps >= from.load.rps ? '+' : ''}${((to.load.rps / from.load.rps - 1) * 100).toFixed(0)}%` : '–');
 const usPer = (p: PhaseReport | undefined, cores: (c: CpuUsage) => number) => (p ? int((cores(p.cpu) * 1e6) / p.load.rps) : '–');
 
-/** Where the time goes, and what would close the gap: the reasoning is fixed, the numbers are this run's. */
+function batchText(p?: PhaseReport): string {
+  return p?.batches?.count ? `${f2(p.batches.requests / p.batches.count)} requests per statement on average` : 'one statement per request';
+}
+
+/** Where the time goes, and what is left: the reasoning is fixed, the numbers are this run's. */
 function analysis(r: RunRecord, profile?: ProfileSummary): string {
   const v = verdict(r);
-  const { run, get, limit, runSql, runSqlPrepared, apiSqlPool, apiSql32 } = v;
-  const pool = r.conditions.serverPool;
+  const { run, runUnbatched: off, get, limit, runSqlPrepared } = v;
   const C = r.conditions.connections;
   const backend = (c: CpuUsage) => c.backendsCores;
   const server = (c: CpuUsage) => c.serverCores;
+  const waiting = (p?: PhaseReport) => (p?.cpu.serverRunqCores !== undefined ? f2(p.cpu.serverRunqCores) : '–');
+  const syncs = (p?: PhaseReport) => (p ? f2(p.counters.walSyncs / Math.max(1, p.counters.jobsUpdated)) : '–');
+  const stmts = (p?: PhaseReport) => (p && p.load.completed > 0 ? f2(p.counters.xactCommit / p.load.completed) : '–');
   const pgShare = profile
     ? pct(profile.byArea.filter((a) => /^pg(-protocol|-pool)?$/.test(a.area)).reduce((t, a) => t + a.ms, 0) / Math.max(1, profile.busyMs - profile.writev.ms))
-    : 'about a quarter';
+    : 'about a fifth';
   return `
 ### Where the time goes
 
-1. **The machine is oversubscribed, and a one-thread server loses that contest.** ${r.conditions.cpu.split(',')[1]?.trim() ?? ''}, load average
-   ${r.conditions.loadAtStart.split(' ')[0]} at the start: other engineers' test runs keep both CPUs busy. Linux shares CPU per runnable
-   thread, so the server's single JavaScript thread got ${run ? f2(run.cpu.serverCores) : '–'} cores during \`run\` while pgbench's
-   ${limit?.clients ?? C} backends together got ${limit ? f2(limit.cpu.backendsCores) : '–'}. Every request also crosses processes four
-   times (client → Node → backend → Node → client); each socket write wakes a peer and, on a full machine, hands the CPU
-   away (the profile bills those waits to \`writev\`).
-2. **Node CPU per request** is ${usPer(run, server)} µs for \`run\` and ${usPer(get, server)} µs for \`GET\` (inflated by the contention).
-   No single hotspot: the pg driver (query encoding, RowDescription handling and parsing of the 23-column rows,
-   ${pgShare} of on-CPU JavaScript time in the profile, \`bench/results/api-profile.md\` from \`BENCH_PROFILE=1\`), Node's streams and sockets, Fastify (routing, hooks,
-   validation, serialization), the prom-client histogram, and the SQL text that \`applyTransition\` rebuilds per request.
-   Per-query and per-request overhead dominates, so fewer queries per request and smaller rows are what pays.
-3. **The \`run\` statement costs the database ${usPer(run, backend)} µs per request through the API** against the limit's
-   ${usPer(limit, backend)} µs. The server names its statements (\`src/store/db/pg.ts\`), so PostgreSQL plans the CTE once per
-   connection: pgbench's prepared row costs the same, ${usPer(runSqlPrepared, backend)} µs (unnamed it would be ${usPer(runSql, backend)} µs).
-   The difference to the limit is the work the contract requires: the job_events insert with its foreign-key check and two index entries. WAL per update:
-   ${run ? int(run.counters.walBytes / Math.max(1, run.counters.jobsUpdated)) : '–'} bytes against ${limit ? int(limit.counters.walBytes / Math.max(1, limit.counters.jobsUpdated)) : '–'}.
-4. **${pool} pooled connections for ${C} clients.** At most ${pool} commits can share a WAL flush (the "WAL syncs per update" column:
-   ${run ? f2(run.counters.walSyncs / Math.max(1, run.counters.jobsUpdated)) : '–'} for \`run\`, ${limit ? f2(limit.counters.walSyncs / Math.max(1, limit.counters.jobsUpdated)) : '–'} for the limit), and requests queue for a slot.
-5. **One statement per request** (${run && run.load.completed > 0 ? f2(run.counters.xactCommit / run.load.completed) : '–'} per \`run\`): the token cache (\`src/api/token-cache.ts\`) answers the
-   auth check from memory. What it saves shows in the pgbench rows: the server's SQL with the token SELECT in front
-   does ${apiSql32 ? int(apiSql32.load.rps) : '–'} tps at ${C} clients, without it ${runSql ? int(runSql.load.rps) : '–'} (unnamed) and ${runSqlPrepared ? int(runSqlPrepared.load.rps) : '–'} (prepared).
+1. **Group commit is what makes \`run\` fast.** The server writes concurrent \`run\` requests together
+   (\`src/api/run-batcher.ts\`): ${batchText(run)}, ${stmts(run)} transactions per request, ${syncs(run)} WAL flushes
+   per updated job. The database spends ${usPer(run, backend)} µs of CPU per request, against ${usPer(off, backend)} µs with
+   batching off and ${usPer(limit, backend)} µs for the limit's bare UPDATE (the one-job statement prepared in pgbench:
+   ${usPer(runSqlPrepared, backend)} µs): the round trip, the statement's fixed cost and the commit are paid once per batch, while
+   every job still gets its own conditional update and its own event row.
+2. **Without it, the server's one JavaScript thread is the bottleneck.** With batching off, \`run\` costs the server
+   ${usPer(off, server)} µs of CPU per request and its thread spent ${waiting(off)} cores waiting for a CPU: each query written to a
+   backend wakes that backend, which on a 2-core machine shared with ${limit?.clients ?? C} busy backends takes the CPU from the
+   event loop (the profile bills it to \`writev\`). The pg driver's per-query work (RowDescription handling, parsing the 23-column
+   row) is ${pgShare} of on-CPU JavaScript time (\`bench/results/api-profile.md\`, \`BENCH_PROFILE=1\`). Batched, a request
+   costs the server ${usPer(run, server)} µs and its thread waited ${waiting(run)} cores.
+3. **Closed-loop convoys.** ${C} connections that each wait for their answer bunch up: a batch's answers go out together
+   and come back together, so batches settle at about ${C} / 2 requests, each written by one backend on one core. Mean
+   latency is ${C} / throughput (Little's law): ${run ? ms((C / run.load.rps) * 1000) : '–'} ms here.
+4. **GET** (one SELECT, nothing to flush, nothing to batch) runs at ${get ? int(get.load.rps) : '–'} req/s with the server at
+   ${get ? f2(get.cpu.serverCores) : '–'} cores: bound by the CPU its thread gets.
 ${run && run.load.p99 < TARGET_P99_MS
-    ? `6. **p99 < ${TARGET_P99_MS} ms holds** at ${C} connections (${ms(run.load.p99)} ms) on an uncontended run: with ${C} connections always busy, mean latency is ${C} / throughput (Little's law), so it holds while the API does well over ${int(C / (TARGET_P99_MS / 1000))} req/s; on a machine loaded by other work it does not (history). pgbench's own p99 for the bare UPDATE: ${limit ? ms(limit.load.p99) : '–'} ms.`
-    : `6. **p99 < ${TARGET_P99_MS} ms at ${C} connections is out of reach here while the machine is this loaded**: pgbench's own p99 for the bare UPDATE is ${limit ? ms(limit.load.p99) : '–'} ms. With ${C} connections always busy, mean latency is ${C} / throughput (Little's law), so p99 < ${TARGET_P99_MS} ms needs well over ${int(C / (TARGET_P99_MS / 1000))} req/s.`}
+    ? `5. **p99 < ${TARGET_P99_MS} ms holds** at ${C} connections (${ms(run.load.p99)} ms). pgbench's own p99 for the bare UPDATE: ${limit ? ms(limit.load.p99) : '–'} ms.`
+    : `5. **p99 is ${run ? ms(run.load.p99) : '–'} ms, over ${TARGET_P99_MS} ms**: pgbench's own p99 for the bare UPDATE is ${limit ? ms(limit.load.p99) : '–'} ms in the same run; the tail follows the machine's stalls (checkpoints, other processes) more than the server.`}
 
-### What would close the gap
+### What is left
 
-Done since the first runs, and measured in the history below: named prepared statements, a pool of 20
-(\`JOBPLANE_PG_POOL\`), the token cache, and single-statement transitions without the \`FOR UPDATE\` CTE (the UPDATE
-keeps the state it left in \`previous_state\`; measured by hand with pgbench, prepared, 32 clients: 7,857 and 8,324 tps
-with the CTE, 8,889 and 9,144 without). What is left, by expected gain:
-
-1. **Node CPU per request** (${usPer(run, server)} µs for \`run\`): at 50% of the limit the server alone would need
-   ${limit && run ? f2((limit.load.rps / 2) * (run.cpu.serverCores / run.load.rps)) : '–'} cores of this 2-vCPU machine, which also runs PostgreSQL and the load generator. Candidates: smaller
-   rows (the 23-column job with its jsonb input is parsed by pg and serialized again for a reply), the SQL text of
-   \`applyTransition\` built once per (action, scope kind), no histogram per request.
-2. **More server processes** (\`node:cluster\`) pay only with spare cores; on this VM two did worse (history).
+1. **Node CPU per request** (${usPer(run, server)} µs for \`run\`, ${usPer(get, server)} µs for \`GET\`): Fastify's routing, hooks, validation and
+   serialization, and the pg driver. Smaller rows (the 23-column job is parsed by pg and serialized again) would cut it.
+2. **More server processes** pay only with spare cores; on this 2-vCPU VM two processes did worse than one (history).
 3. **Operational, not code**: \`synchronous_commit=off\` (or \`commit_delay\`) trades the last few hundred ms of
-   acknowledged transitions on a crash for several times the write rate. A durability decision for operations.
+   acknowledged transitions on a crash for more write throughput. A durability decision for operations.
 `;
 }
 
@@ -164,7 +168,7 @@ export function renderReport(r: RunRecord, history: RunRecord[], profile?: Profi
   lines.push('Produced by `npm run bench:api` (`bench/api.ts`). A real `jobplane serve --no-operator` process (spawned as ' +
     '`node --import tsx src/cli/main.ts serve`, `LOG_LEVEL=warn`) on a fresh PostgreSQL database created for the run and ' +
     `dropped after it; load from ${loadgenText(c.loadgen)}; "the limit" from pgbench on the same ` +
-    'database in the same run.', '');
+    'database in the same run. A second, idle server with `JOBPLANE_RUN_BATCH_MAX=1` serves the "batching off" row.', '');
   lines.push('## Conditions', '', '| | |', '|---|---|');
   lines.push(`| date | ${r.at} |`);
   lines.push(`| CPU | ${c.cpu} |`);
@@ -184,7 +188,7 @@ export function renderReport(r: RunRecord, history: RunRecord[], profile?: Profi
   lines.push('');
   lines.push('- *statements per op*: committed transactions in the bench database (`pg_stat_database.xact_commit`) per completed request or pgbench transaction; every statement here is its own transaction.');
   lines.push('- *WAL syncs per update*: `pg_stat_wal.wal_sync` (cluster-wide) per row updated in `jobs`; below 1 means several commits shared one flush (group commit).');
-  lines.push('- CPU from `/proc/<pid>/stat`, sampled every 250 ms: the server process, the backends connected to the bench database, the load generator; *other* = the rest of the machine.');
+  lines.push('- CPU from `/proc/<pid>/stat`, sampled every 250 ms: the server process, the backends connected to the bench database, the load generator; *other* = the rest of the machine. *waiting*: time the server\'s JavaScript thread was runnable but had no CPU (`/proc/<pid>/schedstat`), i.e. starved by the other processes.');
   lines.push(`- Latency percentiles: per response, ${c.loadgen === 'wrk' ? 'from wrk\'s histogram with its coordinated-omission correction undone (`bench/lib/load-wrk.ts`)' : 'from autocannon\'s timings'}; for pgbench from its per-transaction log (\`-l\`).`);
   lines.push('');
   lines.push('### Checks', '');
@@ -195,6 +199,10 @@ export function renderReport(r: RunRecord, history: RunRecord[], profile?: Profi
   lines.push('## Verdict', '');
   lines.push(`- **\`run\` throughput / the limit: ${int(v.run?.load.rps ?? NaN)} / ${int(v.limit?.load.rps ?? NaN)} = ${pct(v.ratio)}** ` +
     `(target ≥ ${pct(TARGET_RATIO)}): **${v.ratioMet ? 'met' : 'NOT met'}**.`);
+  if (v.runUnbatched && v.limit) {
+    lines.push(`- With run batching off (one statement per request): ${int(v.runUnbatched.load.rps)} / ${int(v.limit.load.rps)} = ` +
+      `${pct(v.runUnbatched.load.rps / v.limit.load.rps)}, p99 ${ms(v.runUnbatched.load.p99)} ms (for comparison; batching is the default).`);
+  }
   lines.push(`- **\`run\` p99: ${ms(v.run?.load.p99 ?? NaN)} ms** (target < ${TARGET_P99_MS} ms): **${v.p99Met ? 'met' : 'NOT met'}**. ` +
     `\`GET\` p99: ${ms(v.get?.load.p99 ?? NaN)} ms.`);
   lines.push(`- Errors and non-2xx: ${r.phases.filter((p) => p.kind === 'api').map((p) => `${p.key} ${p.load.non2xx + p.load.errors + p.load.timeouts}`).join(', ')} (must be 0).`);
@@ -226,8 +234,8 @@ export function renderReport(r: RunRecord, history: RunRecord[], profile?: Profi
   const past = history.filter((h) => !h.profiled).slice(-10);
   if (past.length) {
     lines.push('## Run history (bench/results/api-runs.jsonl, last 10)', '');
-    lines.push('| at (UTC) | load 1 min | servers | run req/s | run p50 | run p99 | GET req/s | GET p99 | limit tps | run SQL tps | run SQL prepared tps | auth+run SQL tps, pool | auth+run SQL tps, 32 | run / limit | checks ok |');
-    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+    lines.push('| at (UTC) | load 1 min | servers | load generator | run req/s | run req/s, batching off | run p50 | run p99 | GET req/s | GET p99 | limit tps | run SQL tps | run SQL prepared tps | auth+run SQL tps, pool | auth+run SQL tps, 32 | run / limit | checks ok |');
+    lines.push('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
     for (const h of past) lines.push(historyRow(h));
     lines.push('');
   }

@@ -3,6 +3,7 @@
 // Processes are sampled every 250 ms from /proc; each one's rate is taken over the span it was seen in, so
 // backends that connect or disconnect mid-phase (pgbench's) are still counted. Figures are in cores
 // (CPU seconds per second).
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { machineCpu, processCpuMs } from './sys.js';
 
@@ -15,6 +16,21 @@ export interface CpuUsage {
   /** Busy cores not explained by the three groups above: other users of this shared machine. */
   otherCores: number;
   cores: number;
+  /**
+   * Time the servers' main (JavaScript) threads were runnable but waiting for a CPU, in cores: from
+   * /proc/<pid>/schedstat (the leader thread). High = the event loop is starved by other processes on the machine.
+   */
+  serverRunqCores?: number;
+}
+
+/** The main thread's [on-CPU ns, run-queue wait ns], or undefined where schedstat is unavailable. */
+function schedstat(pid: number): [number, number] | undefined {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return Number.isFinite(run) && Number.isFinite(wait) ? [run!, wait!] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 interface Track {
@@ -31,6 +47,7 @@ export class CpuSampler {
   private start = 0;
   private selfStart = process.cpuUsage();
   private sampling: Promise<void> = Promise.resolve();
+  private schedStart = new Map<number, [number, number]>();
 
   constructor(
     /** The jobplane server process(es). */
@@ -57,6 +74,10 @@ export class CpuSampler {
   }
 
   begin(): void {
+    for (const pid of this.serverPids) {
+      const s = schedstat(pid);
+      if (s) this.schedStart.set(pid, s);
+    }
     this.machineStart = machineCpu();
     this.start = performance.now();
     this.selfStart = process.cpuUsage();
@@ -92,6 +113,16 @@ export class CpuSampler {
       driverCores = (self.user + self.system) / 1000 / windowMs;
     }
     const otherCores = Math.max(0, machineCores - serverCores - backendsCores - driverCores);
-    return { serverCores, backendsCores, driverCores, machineCores, otherCores, cores };
+    let waitNs = 0;
+    let seen = false;
+    for (const [pid, [, wait0]] of this.schedStart) {
+      const s = schedstat(pid);
+      if (s) {
+        waitNs += s[1] - wait0;
+        seen = true;
+      }
+    }
+    const serverRunqCores = seen ? waitNs / 1e6 / windowMs : undefined;
+    return { serverCores, backendsCores, driverCores, machineCores, otherCores, cores, ...(serverRunqCores !== undefined ? { serverRunqCores } : {}) };
   }
 }

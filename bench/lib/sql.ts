@@ -1,6 +1,7 @@
 // The exact SQL the server sends for `POST /jobs/{id}/run`, captured from the project's own store functions
 // (a Queryable that records instead of executing), and turned into pgbench scripts.
 import { jobRun } from '../../src/store/job-transitions.js';
+import { jobRunMany } from '../../src/store/job-run-batch.js';
 import { tokenFindByValue } from '../../src/store/tokens.js';
 import type { Actor } from '../../src/core/job.js';
 import type { Queryable } from '../../src/store/db/types.js';
@@ -26,6 +27,8 @@ export interface CapturedSql {
   run: Captured;
   /** The auth hook's token lookup, sent before every authenticated request. */
   auth: Captured;
+  /** The statement a batch of `run` requests shares (src/store/job-run-batch.ts). */
+  runMany: Captured;
 }
 
 export async function captureServerSql(opts: {
@@ -37,8 +40,12 @@ export async function captureServerSql(opts: {
     opts.actor);
   const r2 = recorder();
   await tokenFindByValue(r2.db, opts.token);
-  if (!r1.seen[0] || !r2.seen[0]) throw new Error('could not capture the server SQL');
-  return { run: r1.seen[0], auth: r2.seen[0] };
+  const r3 = recorder();
+  await jobRunMany(r3.db, [1, 2].map(() => ({
+    jobId: '00000000-0000-0000-0000-000000000000', scope: { companyId: opts.companyId }, executor: opts.executor, actor: opts.actor,
+  })), opts.leaseMs);
+  if (!r1.seen[0] || !r2.seen[0] || !r3.seen[0]) throw new Error('could not capture the server SQL');
+  return { run: r1.seen[0], auth: r2.seen[0], runMany: r3.seen[0] };
 }
 
 /** pgbench substitutes `:name` everywhere, string literals included: spell the colons in literals as `\072`. */
@@ -76,6 +83,22 @@ export function toPgbench(c: Captured, prefix: string, inline: Record<number, st
  */
 export const DISTINCT_ROW = '\\set k :k + 1\n\\set n :base + :client_id + :nclients * (:k - 1) + 1\n';
 export const ROW_JOB_ID = '(SELECT job_id FROM bench_pgb WHERE n = :n)';
+
+/** Like DISTINCT_ROW, for transactions of `rows` jobs each: rows n .. n + rows - 1, disjoint across transactions. */
+export const distinctRows = (rows: number) => `\\set k :k + 1\n\\set n :base + (:client_id + :nclients * (:k - 1)) * ${rows} + 1\n`;
+
+/**
+ * The batch statement's parameters as pgbench SQL for `rows` jobs from bench_pgb (from row :n), every request with
+ * the same executor, company and actor (pgbench variables :exec, :company, :actor); the lease and the allowed states
+ * stay parameters.
+ */
+export const batchInline = (rows: number): Record<number, string> => ({
+  1: `(SELECT array_agg(job_id ORDER BY n) FROM bench_pgb WHERE n BETWEEN :n AND :n + ${rows - 1})`,
+  2: `array_fill(:exec::text, ARRAY[${rows}])`,
+  3: `array_fill(:company::bigint, ARRAY[${rows}])`,
+  4: `array_fill(NULL::uuid, ARRAY[${rows}])`,
+  5: `array_fill(:actor::text, ARRAY[${rows}])`,
+});
 
 /** "The limit": the single-row UPDATE the brief names, no CTE, no event row, no formatting. */
 export const LIMIT_SQL = `UPDATE jobs SET state = 'running', executor = :exec, attempt = attempt + 1, dequeued_at = now(),

@@ -7,7 +7,7 @@ import { jobRunMany, type RunRequest } from '../store/job-run-batch.js';
  * closed-loop load the batches settle into about two convoys whatever the limit (bench/results/api.md); the limit
  * keeps the batcher from taking more than a few of the pool's connections from the other routes.
  */
-const MAX_IN_FLIGHT = 4;
+export const MAX_IN_FLIGHT = 4;
 
 interface Waiting {
   request: RunRequest;
