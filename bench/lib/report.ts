@@ -94,7 +94,7 @@ function findings(r: RunRecord): string[] {
       `a batching server can pass it, since it pays a commit per batch, not per job.`);
   }
   if (get) {
-    out.push(`**GET** (auth SELECT + one SELECT, nothing to flush) runs at ${int(get.load.rps)} req/s with the server at ${f2(get.cpu.serverCores)} cores ` +
+    out.push(`**GET** (one SELECT, the token from the cache, nothing to flush) runs at ${int(get.load.rps)} req/s with the server at ${f2(get.cpu.serverCores)} cores ` +
       `and p99 ${ms(get.load.p99)} ms: even without a commit the API is bound by the CPU it gets.`);
   }
   return out;
@@ -131,9 +131,9 @@ function analysis(r: RunRecord, profile?: ProfileSummary): string {
 2. **Without it, the server's one JavaScript thread is the bottleneck.** With batching off, \`run\` costs the server
    ${usPer(off, server)} µs of CPU per request and its thread spent ${waiting(off)} cores waiting for a CPU: each query written to a
    backend wakes that backend, which on a 2-core machine shared with ${limit?.clients ?? C} busy backends takes the CPU from the
-   event loop (the profile bills it to \`writev\`). The pg driver's per-query work (RowDescription handling, parsing the 23-column
-   row) is ${pgShare} of on-CPU JavaScript time (\`bench/results/api-profile.md\`, \`BENCH_PROFILE=1\`). Batched, a request
-   costs the server ${usPer(run, server)} µs and its thread waited ${waiting(run)} cores.
+   event loop (the profile bills it to \`writev\`). Batched, a request costs the server ${usPer(run, server)} µs and its thread
+   waited ${waiting(run)} cores; the pg driver (RowDescription handling, parsing the 23-column rows) is still ${pgShare}
+   of on-CPU JavaScript time (\`bench/results/api-profile.md\`, \`BENCH_PROFILE=1\`, profiles the batched \`run\` phase).
 3. **Closed-loop convoys.** ${C} connections that each wait for their answer bunch up: a batch's answers go out together
    and come back together, so batches settle at about ${C} / 2 requests, each written by one backend on one core. Mean
    latency is ${C} / throughput (Little's law): ${run ? ms((C / run.load.rps) * 1000) : '–'} ms here.

@@ -68,8 +68,10 @@ export class RunBatcher {
 
   private async write(batch: Waiting[]): Promise<void> {
     this.inFlight++;
-    this.opts.onBatch?.(batch.length);
     try {
+      try {
+        this.opts.onBatch?.(batch.length);
+      } catch { /* a metrics hook must not fail the requests */ }
       if (batch.length === 1) {
         const [only] = batch;
         await this.runOne(only!.request).then(only!.resolve, only!.reject);
