@@ -73,6 +73,8 @@ declare module 'fastify' {
     closing: AbortController;
     importer: EmbeddedImporter | null;
     runs: RunBatcher;
+    /** What the server is still doing before it is ready (`/readyz` answers 503 while set); null = ready. */
+    readiness: { starting: string | null };
   }
 }
 
@@ -107,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('signals', signals);
   const closing = new AbortController();
   app.decorate('closing', closing);
+  app.decorate('readiness', { starting: null });
   app.addHook('preClose', async () => closing.abort());
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unknown';

@@ -60,6 +60,8 @@ export async function startServer(config: ServeConfig, logger: Logger = pino({ l
       },
     });
     cleanups.push(() => app.close());
+    // Not ready until the sample dataset exists and the operator runs: a client told "ready" may use both at once.
+    if (config.sampleData || config.operator) app.readiness.starting = 'starting up';
     const maintenance = new MaintenanceService(db, app.signals, {
       intervalMs: config.maintenanceIntervalMs, retry, executorSilenceMs: Math.max(config.leaseMs * 3, 60_000),
     }, logger.child({ component: 'maintenance' }), app.metrics);
@@ -77,16 +79,19 @@ export async function startServer(config: ServeConfig, logger: Logger = pino({ l
       await updateLock(config.dataDir, { kind: 'serve', url, adminSocket: socket });
     }
     if (config.sampleData) {
+      app.readiness.starting = 'preparing the sample dataset';
       await ensureSampleDataset(db, {
         companyId: boot.companyId, dataPlaneId: boot.dataPlaneId, storageRoot: config.storageDir, rows: config.sampleRows,
         logger: logger.child({ component: 'sample-data' }),
       });
     }
     if (config.operator) {
+      app.readiness.starting = 'starting the data-plane operator';
       const operator = await startInProcessOperator(db, url, boot, config, logger);
       // Stopped first (cleanups run in reverse): it drains its jobs while the API still answers.
       cleanups.push(() => operator.stop());
     }
+    app.readiness.starting = null;
     logger.info({ url, database: db.kind, dataDir: config.dataDir, storage: config.storageDir }, 'jobplane serving');
     let closing: Promise<void> | undefined;
     return {

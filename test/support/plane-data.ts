@@ -20,8 +20,8 @@ export const FAST_SWEEP = { JOBPLANE_SWEEP_MS: '500', JOBPLANE_ORPHAN_AGE_MS: '2
 export const NO_SWEEP = { JOBPLANE_SWEEP_MS: '600000', JOBPLANE_ORPHAN_AGE_MS: '900000' };
 
 /**
- * A `jobplane serve --no-operator` whose sample dataset 6402 has `rows` rows. The server answers /readyz before it
- * writes the sample, so this waits for the dataset's snapshot.
+ * A `jobplane serve --no-operator` whose sample dataset 6402 has `rows` rows (/readyz answers once it is written;
+ * the snapshot is checked all the same).
  */
 export async function startPlaneServer(backend: BackendName, rows: number, extraEnv: Record<string, string> = {}): Promise<SpawnedServer> {
   const server = await SpawnedServer.start(backend, {

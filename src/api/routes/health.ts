@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { DomainError } from '../../core/errors.js';
+import { problemResponses } from '../schemas/common.js';
 
 export default async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get('/healthz', {
@@ -11,9 +12,12 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
 
   app.get('/readyz', {
     config: { public: true },
-    schema: { tags: ['health'], summary: 'Readiness: the database answers.', security: [],
-      response: { 200: Type.Object({ status: Type.Literal('ready'), database: Type.String() }) } },
+    schema: { tags: ['health'], summary: 'Readiness: started (sample data and operator included), not shutting down, and the database answers.', security: [],
+      response: { 200: Type.Object({ status: Type.Literal('ready'), database: Type.String() }), ...problemResponses(503) } },
   }, async () => {
+    // A load balancer should send nothing yet, or nothing more: 503 while starting up and while shutting down.
+    if (app.closing.signal.aborted) throw new DomainError('service_unavailable', 'the server is shutting down');
+    if (app.readiness.starting) throw new DomainError('service_unavailable', `the server is starting: ${app.readiness.starting}`);
     try {
       await app.db.query('SELECT 1');
     } catch (err) {
