@@ -10,11 +10,12 @@
 // response slower than twice the mean per-connection interval it adds synthetic samples). LoadResult's
 // percentiles are per-response latencies (as autocannon's), so the correction is undone here from the full
 // histogram; wrk's corrected percentiles are kept in `wrkCorrected`.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadResult } from './load.js';
+import { ticksPerSecond } from './sys.js';
 
 export interface WrkLoadResult extends LoadResult {
   /** Paths handed out by the script's request() (including one consumed by wrk's start-up check of the script,
@@ -208,18 +209,6 @@ interface WrkJson {
   exhausted: boolean;
   cpuTicks: number | null;
   doneCpuS: number | null;
-}
-
-let clockTicks: number | undefined;
-function ticksPerSecond(): number {
-  if (clockTicks === undefined) {
-    try {
-      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    } catch {
-      clockTicks = 100;
-    }
-  }
-  return clockTicks;
 }
 
 /** Percentile of a histogram (ascending [value, count] pairs), with sys.ts's `percentile` rule (nearest rank). */

@@ -5,7 +5,8 @@ import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 
 let clockTicks: number | undefined;
-function ticksPerSecond(): number {
+/** The kernel's clock ticks per second (USER_HZ), the unit of /proc/<pid>/stat's CPU times. */
+export function ticksPerSecond(): number {
   if (clockTicks === undefined) {
     try {
       clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
