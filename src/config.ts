@@ -28,6 +28,8 @@ export interface ServeConfig {
   operatorSlots: number;
   /** Largest upload the import endpoints accept, all files together (`JOBPLANE_IMPORT_LIMIT`, bytes, default 10 GiB). */
   importLimitBytes: number;
+  /** Days after which finished jobs are deleted with their events (`JOBPLANE_JOB_RETENTION_DAYS`, 30; 0 = never). */
+  jobRetentionDays: number;
   /** Most concurrent `run` requests written as one statement (`JOBPLANE_RUN_BATCH_MAX`, default 64; 1 = off). */
   runBatchMax: number;
 }
@@ -72,6 +74,7 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     sampleRows: intFrom('JOBPLANE_SAMPLE_ROWS', env['JOBPLANE_SAMPLE_ROWS'], 1_000_000, 1, 100_000_000),
     importLimitBytes: intFrom('JOBPLANE_IMPORT_LIMIT', env['JOBPLANE_IMPORT_LIMIT'], 10 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
     operatorSlots: intFrom('JOBPLANE_OPERATOR_SLOTS', env['JOBPLANE_OPERATOR_SLOTS'], 2, 1, 64),
+    jobRetentionDays: intFrom('JOBPLANE_JOB_RETENTION_DAYS', env['JOBPLANE_JOB_RETENTION_DAYS'], 30, 0, 36_500),
     runBatchMax: intFrom('JOBPLANE_RUN_BATCH_MAX', env['JOBPLANE_RUN_BATCH_MAX'], 64, 1, 1000),
     pgPoolSize: intFrom('JOBPLANE_PG_POOL', env['JOBPLANE_PG_POOL'], 20, 2, 1000),
     maintenanceIntervalMs: intFrom('JOBPLANE_MAINTENANCE_MS', env['JOBPLANE_MAINTENANCE_MS'], 1_000, 50, 600_000),

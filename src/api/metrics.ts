@@ -33,6 +33,11 @@ export class Metrics {
     buckets: [1, 2, 4, 8, 16, 32, 64, 128],
     registers: [this.registry],
   });
+  readonly jobsPurged = new client.Counter({
+    name: 'jobplane_jobs_purged_total',
+    help: 'Finished jobs deleted with their events after JOBPLANE_JOB_RETENTION_DAYS',
+    registers: [this.registry],
+  });
   readonly leaseExpiries = new client.Counter({
     name: 'jobplane_lease_expiries_total',
     help: 'Running jobs whose lease expired (executor died or stalled)',

@@ -64,6 +64,7 @@ export async function startServer(config: ServeConfig, logger: Logger = pino({ l
     if (config.sampleData || config.operator) app.readiness.starting = 'starting up';
     const maintenance = new MaintenanceService(db, app.signals, {
       intervalMs: config.maintenanceIntervalMs, retry, executorSilenceMs: Math.max(config.leaseMs * 3, 60_000),
+      retentionMs: config.jobRetentionDays * 86_400_000,
     }, logger.child({ component: 'maintenance' }), app.metrics);
     maintenance.start();
     cleanups.push(() => maintenance.stop());

@@ -3,6 +3,7 @@ import type { Db } from '../../store/db/types.js';
 import { executorsPruneSilent } from '../../store/executors.js';
 import type { JobSignals } from '../../store/job-signals.js';
 import { jobsExpireCancellations, jobsExpireLeases, planesWithDueRetries } from '../../store/maintenance.js';
+import { jobsPurgeFinished } from '../../store/retention.js';
 import type { RetryPolicy } from '../../store/retry-policy.js';
 import type { Metrics } from '../../api/metrics.js';
 
@@ -14,6 +15,8 @@ export interface MaintenanceConfig {
   retry: RetryPolicy;
   /** Executors silent this long are deregistered. */
   executorSilenceMs: number;
+  /** Finished jobs are deleted this long after they ended (`JOBPLANE_JOB_RETENTION_DAYS`); 0 or absent = kept. */
+  retentionMs?: number;
 }
 
 export interface MaintenanceCounts {
@@ -22,11 +25,12 @@ export interface MaintenanceCounts {
   cancellationsFinalized: number;
   executorsPruned: number;
   planesWoken: number;
+  jobsPurged: number;
 }
 
 /**
  * Background upkeep inside every API server: lease expiry, cancellation finalizer, executor pruning, wake-ups for
- * retries that fell due. N servers coordinate through a non-blocking advisory lock, so each pass runs once.
+ * retries that fell due, deletion of finished jobs past their retention. N servers coordinate through a non-blocking advisory lock, so each pass runs once.
  * `runOnce()` does one pass and returns counts, so tests drive it without timers.
  */
 export class MaintenanceService {
@@ -46,15 +50,18 @@ export class MaintenanceService {
       const leasesExpired = await jobsExpireLeases(conn, this.config.retry);
       const cancellationsFinalized = await jobsExpireCancellations(conn);
       const executorsPruned = await executorsPruneSilent(conn, this.config.executorSilenceMs);
+      // At most one batch per pass, so a large backlog of old history is deleted a little at a time.
+      const jobsPurged = this.config.retentionMs ? await jobsPurgeFinished(conn, this.config.retentionMs) : 0;
       // Twice the interval: a retry due between two passes is seen by at least one of them.
       const planes = await planesWithDueRetries(conn, this.config.intervalMs * 2);
-      return { ran: true, leasesExpired, cancellationsFinalized, executorsPruned, planesWoken: planes.length, planes };
+      return { ran: true, leasesExpired, cancellationsFinalized, executorsPruned, jobsPurged, planesWoken: planes.length, planes };
     }, { wait: false });
-    if (!counts) return { ran: false, leasesExpired: 0, cancellationsFinalized: 0, executorsPruned: 0, planesWoken: 0 };
+    if (!counts) return { ran: false, leasesExpired: 0, cancellationsFinalized: 0, executorsPruned: 0, planesWoken: 0, jobsPurged: 0 };
     const { planes, ...result } = counts;
     for (const plane of planes) await this.signals.notify(plane);
     this.metrics?.leaseExpiries.inc(result.leasesExpired);
-    if (result.leasesExpired || result.cancellationsFinalized || result.executorsPruned) {
+    this.metrics?.jobsPurged.inc(result.jobsPurged);
+    if (result.leasesExpired || result.cancellationsFinalized || result.executorsPruned || result.jobsPurged) {
       this.logger.info(result, 'maintenance pass');
     }
     return result;
