@@ -22,16 +22,12 @@ import { CpuSampler } from './lib/sampler.js';
 import { batchInline, captureServerSql, DISTINCT_ROW, distinctRows, LIMIT_SQL, ROW_JOB_ID, toPgbench } from './lib/sql.js';
 import { MAX_IN_FLIGHT } from '../src/api/run-batcher.js';
 import { cleanupOnExit } from './lib/cleanup.js';
+import { envInt } from './lib/env.js';
 import { cpuModel, freePort, loadAverage } from './lib/sys.js';
 import { summarizeProfile, type ProfileSummary } from './lib/cpuprofile.js';
 import { renderReport, type PhaseReport, type RunRecord } from './lib/report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const envInt = (name: string, fallback: number) => {
-  const v = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer`);
-  return v;
-};
 const cfg = {
   seconds: envInt('BENCH_SECONDS', 15),
   diagSeconds: envInt('BENCH_DIAG_SECONDS', 10),

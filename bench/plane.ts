@@ -39,14 +39,10 @@ import {
 } from './lib/plane-procs.js';
 import { renderPlaneReport, type DirectRun, type ForecastRun, type PlaneRunRecord, type SystemRun } from './lib/plane-report.js';
 import { cleanupOnExit } from './lib/cleanup.js';
+import { envInt } from './lib/env.js';
 import { cpuModel, freePort, loadAverage, processCpuMs } from './lib/sys.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const envInt = (name: string, fallback: number) => {
-  const v = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer`);
-  return v;
-};
 const cfg = {
   rows: envInt('BENCH_ROWS', 10_000_000),
   repeat: envInt('BENCH_REPEAT', 5),
