@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -9,20 +9,15 @@ import { snapshotDir } from '../../src/plane/storage/snapshot-layout.js';
 import { snapshotInsert } from '../../src/store/snapshots.js';
 import { backends } from '../support/backends.js';
 import { startTestServer, type TestServer } from '../support/harness.js';
+import { plantOrphan } from '../support/plane-data.js';
 
 const HOUR = 3_600_000;
 const SCHEMA = { type: 'object', properties: { a: { type: 'long' } } };
 
 /** A snapshot directory with one file, last touched `ageMs` ago. */
 async function attemptDir(root: string, datasetId: number, snapshotId: number, ageMs: number): Promise<string> {
-  const dir = snapshotDir(root, datasetId, snapshotId);
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, 'part-0.parquet');
-  await writeFile(file, 'not really parquet');
-  const then = new Date(Date.now() - ageMs);
-  await utimes(file, then, then);
-  await utimes(dir, then, then);
-  return dir;
+  await plantOrphan(root, datasetId, snapshotId, ageMs);
+  return snapshotDir(root, datasetId, snapshotId);
 }
 
 const exists = async (dir: string) => readdir(dir).then(() => true, () => false);

@@ -4,6 +4,7 @@ import type { Job, JobplaneClient } from '../../src/client/index.js';
 import type { BackendName } from './backends.js';
 import { SpawnedServer, type OperatorSpawnOptions, type SpawnedOperator } from './plane-cluster.js';
 import { waitFor } from './wait-for.js';
+import { snapshotDir, snapshotsDir } from '../../src/plane/storage/snapshot-layout.js';
 
 /**
  * Support for end-to-end tests of the data plane: a spawned server with the sample dataset 6402, operator processes
@@ -45,12 +46,11 @@ export function spawnPlaneOperator(server: SpawnedServer, opts: OperatorSpawnOpt
   });
 }
 
-export const snapshotsDirOf = (storage: string, datasetId: number) => path.join(storage, 'datasets', String(datasetId), 'snapshots');
 
 /** Names of a dataset's snapshot directories on disk, committed or not (none when the directory is missing). */
 export async function snapshotDirsOnDisk(storage: string, datasetId: number): Promise<string[]> {
   try {
-    const entries = await readdir(snapshotsDirOf(storage, datasetId), { withFileTypes: true });
+    const entries = await readdir(snapshotsDir(storage, datasetId), { withFileTypes: true });
     return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
@@ -61,7 +61,7 @@ export async function snapshotDirsOnDisk(storage: string, datasetId: number): Pr
 /** The files in one snapshot directory (none when it is gone). */
 export async function filesIn(storage: string, datasetId: number, dirName: string): Promise<string[]> {
   try {
-    return (await readdir(path.join(snapshotsDirOf(storage, datasetId), dirName))).sort();
+    return (await readdir(path.join(snapshotsDir(storage, datasetId), dirName))).sort();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
@@ -100,7 +100,7 @@ export async function missingFiles(storage: string, files: ReadonlyArray<{ path:
 
 /** A fake uncommitted attempt (one file), last touched `ageMs` ago: what a crashed operator leaves behind. */
 export async function plantOrphan(storage: string, datasetId: number, snapshotId: number, ageMs: number): Promise<string> {
-  const dir = path.join(snapshotsDirOf(storage, datasetId), String(snapshotId));
+  const dir = snapshotDir(storage, datasetId, snapshotId);
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, 'part-0.parquet');
   await writeFile(file, 'left behind by a crashed attempt');
