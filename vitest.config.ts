@@ -9,6 +9,7 @@ export default defineConfig({
     // A run that finds no test files must fail, not pass.
     passWithNoTests: false,
     globalSetup: ['./test/support/global-setup.ts'],
+    setupFiles: ['./test/support/drop-leftovers.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default', './test/support/closing-line-reporter.ts'],

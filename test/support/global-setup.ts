@@ -1,58 +1,39 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { PgliteDb } from '../../src/store/db/pglite.js';
-import { migrate } from '../../src/store/migrate.js';
+import { buildCli, CLI_BUILD_ENV, CLI_BUILDS_DIR, pruneOldBuilds, removeCliBuild } from './cli-build.js';
+import databaseSetup from './database-setup.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    pgliteTemplateDir: string;
-    postgresTemplate: { url: string; templateDb: string } | null;
-  }
+/**
+ * The global setup of `npm test` (and of the UI and Spark suites): the template databases (database-setup.ts) and
+ * one JavaScript build of the CLI for every process the tests spawn.
+ */
+export default async function setup(project: TestProject) {
+  const cliBuild = await buildSpawnedCli();
+  const teardownDatabases = await databaseSetup(project);
+  return async () => {
+    await teardownDatabases();
+    if (cliBuild) await removeCliBuild(cliBuild);
+  };
 }
 
 /**
- * Builds the migrated databases every test file starts from, once per run: a PGlite data dir (a fresh PGlite
- * runs initdb, 3-6 s; copying a template takes about 1 s) and, when DATABASE_URL is set, a PostgreSQL template
- * database that each test file clones with CREATE DATABASE ... TEMPLATE.
+ * Compiles the CLI once for the whole run (cli-build.ts), so that every process a test spawns runs JavaScript
+ * instead of loading tsx. The workers inherit the environment variable naming it. `JOBPLANE_TEST_CLI=tsx` (debug the
+ * sources) or `=dist` (test the `npm run build` output) skips it.
  */
-export default async function setup(project: TestProject) {
-  const templateDir = await mkdtemp(path.join(os.tmpdir(), 'jobplane-pglite-template-'));
-  const db = await PgliteDb.open(templateDir);
-  await migrate(db);
-  await db.close();
-  project.provide('pgliteTemplateDir', templateDir);
-
-  let cleanupPg = async () => {};
-  const url = process.env['DATABASE_URL'];
-  if (url) {
-    const templateDb = `${new URL(url).pathname.slice(1) || 'jobplane'}_tpl_${process.pid}`;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${templateDb}"`);
-    await admin.query(`CREATE DATABASE "${templateDb}"`);
-    await admin.end();
-    const tplUrl = new URL(url);
-    tplUrl.pathname = `/${templateDb}`;
-    const { PgDb } = await import('../../src/store/db/pg.js');
-    const tpl = new PgDb({ connectionString: tplUrl.toString(), max: 1 });
-    await migrate(tpl);
-    await tpl.close();
-    project.provide('postgresTemplate', { url, templateDb });
-    cleanupPg = async () => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${templateDb}" WITH (FORCE)`);
-      await c.end();
-    };
-  } else {
-    project.provide('postgresTemplate', null);
+async function buildSpawnedCli(): Promise<string | undefined> {
+  const forced = process.env['JOBPLANE_TEST_CLI'];
+  if (forced === 'tsx' || forced === 'dist') return undefined;
+  await pruneOldBuilds();
+  const dir = path.join(CLI_BUILDS_DIR, `run-${process.pid}-${Date.now()}`);
+  const unresolved = await buildCli(dir);
+  if (unresolved.length > 0) {
+    // Someone's edit is half-way (a module imported before it exists): the sources, read anew by every spawn, will
+    // have caught up by the time most tests spawn; a snapshot of this moment would stay broken all run.
+    process.stderr.write(`jobplane tests: spawned CLIs run the sources through tsx (slower); the tree does not build now:\n  ${unresolved.join('\n  ')}\n`);
+    await removeCliBuild(dir);
+    return undefined;
   }
-
-  return async () => {
-    await rm(templateDir, { recursive: true, force: true });
-    await cleanupPg();
-  };
+  process.env[CLI_BUILD_ENV] = dir;
+  return dir;
 }

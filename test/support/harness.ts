@@ -4,7 +4,9 @@ import { bootstrap } from '../../src/store/bootstrap.js';
 import { adminCreateCompany, adminCreateToken } from '../../src/server/admin-ops.js';
 import { parsePermissionList } from '../../src/core/permissions.js';
 import { EmbeddedImporter } from '../../src/plane/import/embedded-importer.js';
+import { PlaneImporter } from '../../src/server/plane-importer.js';
 import { freshDatabase, type BackendName, type TestDatabase } from './backends.js';
+import { PgDb } from '../../src/store/db/pg.js';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -31,13 +33,22 @@ export interface TestServer {
 export interface TestServerOptions {
   /** Hold the default data plane's files here, so that the import endpoints work. */
   storageRoot?: string;
+  /**
+   * A second API server on the first one's database (several servers behind a load balancer): on PostgreSQL with
+   * its own connection pool, on PGlite on the same instance (one process can open a PGlite directory once). Its
+   * `close()` leaves the database to the first server.
+   */
+  shareDatabaseOf?: TestServer;
 }
 
 export async function startTestServer(backend: BackendName, config: Partial<ApiConfig> = {}, options: TestServerOptions = {}): Promise<TestServer> {
-  const database = await freshDatabase(backend);
-  const boot = await bootstrap(database.db);
+  const first = options.shareDatabaseOf;
+  const database: TestDatabase = first ? await sharedDatabase(first.database) : await freshDatabase(backend);
+  const boot = first
+    ? { adminToken: first.adminToken, companyId: first.companyId, dataPlaneId: first.dataPlaneId }
+    : await bootstrap(database.db);
   const importer = options.storageRoot ? new EmbeddedImporter({ dataPlaneId: boot.dataPlaneId, storageRoot: options.storageRoot, memoryLimit: '256MB' }) : undefined;
-  const app = await buildApp({ db: database.db, config, ...(importer ? { importer } : {}) });
+  const app = await buildApp({ db: database.db, config, ...(importer ? { importer: new PlaneImporter(importer) } : {}) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
@@ -80,6 +91,13 @@ export async function startTestServer(backend: BackendName, config: Partial<ApiC
     },
   };
   return server;
+}
+
+/** Another handle on `db`'s database that does not drop it on close. */
+async function sharedDatabase(db: TestDatabase): Promise<TestDatabase> {
+  if (!db.databaseUrl) return { ...db, drop: async () => {} };
+  const own = new PgDb({ connectionString: db.databaseUrl, max: 20 });
+  return { ...db, db: own, drop: async () => own.close() };
 }
 
 export const forecastJob = (extra: Record<string, unknown> = {}) => ({

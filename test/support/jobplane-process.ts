@@ -1,14 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { cliArgv, REPO_ROOT as ROOT } from './spawn.js';
 
 export type LogLine = Record<string, unknown> & { msg?: string; time?: number };
 
 /**
- * A `jobplane` CLI process (TypeScript sources through tsx) whose pino JSON lines are parsed once each as they
- * arrive, so that long-running servers and operators can be watched without rescanning their whole output.
+ * A `jobplane` CLI process (spawn.ts's cliArgv: this run's build, a fresh dist/, else the sources through tsx)
+ * whose pino JSON lines are parsed once each as they arrive, so that long-running servers and operators can be
+ * watched without rescanning their whole output.
  */
 export class JobplaneProcess {
   readonly child: ChildProcess;
@@ -21,7 +20,7 @@ export class JobplaneProcess {
   constructor(args: string[], env: Record<string, string | undefined>) {
     const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete merged[k];
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    this.child = spawn(process.execPath, cliArgv(args), {
       cwd: ROOT, env: merged, stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => this.onData(chunk));
