@@ -20,7 +20,7 @@ import { pgbenchVersion, startPgbench, type PgbenchResult } from './lib/pgbench.
 import { spawnServer, type SpawnedServer } from './lib/server.js';
 import { CpuSampler } from './lib/sampler.js';
 import { batchInline, captureServerSql, DISTINCT_ROW, distinctRows, LIMIT_SQL, ROW_JOB_ID, toPgbench } from './lib/sql.js';
-import { MAX_IN_FLIGHT } from '../src/api/run-batcher.js';
+import { MAX_IN_FLIGHT } from '../src/api/group-commit.js';
 import { cleanupOnExit } from './lib/cleanup.js';
 import { envInt } from './lib/env.js';
 import { cpuModel, freePort, loadAverage } from './lib/sys.js';
@@ -58,11 +58,11 @@ const log = (msg: string) => process.stderr.write(`[bench:api ${new Date().toISO
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The run batcher's totals from the servers' /metrics (the jobplane_run_batch_size histogram). */
-async function runBatches(urls: string[]): Promise<{ count: number; requests: number }> {
+async function runBatches(urls: string[], token: string): Promise<{ count: number; requests: number }> {
   let count = 0;
   let requests = 0;
   for (const u of urls) {
-    const text = await (await fetch(`${u}/metrics`)).text();
+    const text = await (await fetch(`${u}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
     count += Number(/^jobplane_run_batch_size_count (\S+)$/m.exec(text)?.[1] ?? 0);
     requests += Number(/^jobplane_run_batch_size_sum (\S+)$/m.exec(text)?.[1] ?? 0);
   }
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
     if (beforeMeasure) await beforeMeasure(warm);
     await sleep(1500); // let the backends flush their statistics
     const before = await observer.counters();
-    const batchesBefore = await runBatches(target.urls);
+    const batchesBefore = await runBatches(target.urls, token);
     const sampler = new CpuSampler(target.pids, backendPids);
     log(`${name}: measuring ${cfg.seconds} s at ${cfg.connections} connections (${cfg.loadgen})`);
     sampler.begin();
@@ -187,7 +187,7 @@ async function main(): Promise<void> {
     const cpu = await sampler.end(measured.driverCpuMs);
     await sleep(1500);
     const counters = delta(before, await observer.counters());
-    const batchesAfter = await runBatches(target.urls);
+    const batchesAfter = await runBatches(target.urls, token);
     const batches = { count: batchesAfter.count - batchesBefore.count, requests: batchesAfter.requests - batchesBefore.requests };
     const m = measured.result;
     log(`${name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, non-2xx ${m.non2xx}, errors ${m.errors}` +

@@ -18,7 +18,7 @@ import { forecast } from '../src/plane/engine/forecast.js';
 import { generateSampleDataset, SAMPLE_DATASET_SCHEMA } from '../src/plane/sample-data/dataset-6402.js';
 import { SEED_QUERY_DUCKDB } from '../src/plane/sample-data/seed-query.js';
 import { sqlString } from '../src/plane/engine/sql-text.js';
-import type { NarrativeSchema } from '../src/plane/storage/narrative-schema.js';
+import type { DatasetSchema } from '../src/core/dataset-schema.js';
 import { describeFiles, writeSnapshot } from '../src/plane/storage/write-snapshot.js';
 
 const ROWS = Number(process.env['BENCH_ROWS'] ?? 10_000_000);
@@ -49,7 +49,7 @@ SELECT range AS id,
   CASE range % 3 WHEN 0 THEN 'US' WHEN 1 THEN 'CA' ELSE 'MX' END AS country
 FROM range(${rows})`;
 
-const SCHEMA: NarrativeSchema = {
+const SCHEMA: DatasetSchema = {
   type: 'object',
   properties: {
     id: { type: 'long' },

@@ -27,7 +27,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { JobplaneClient, isApiUnavailable, isNotFound } from '../src/client/index.js';
 import type { Job } from '../src/client/types.js';
-import type { NarrativeSchema } from '../src/plane/storage/narrative-schema.js';
+import type { DatasetSchema } from '../src/core/dataset-schema.js';
 import { ALL_PERMISSIONS } from '../src/core/permissions.js';
 import { toAbsolute } from '../src/plane/handlers/data-plane.js';
 import { DEFAULT_MEMORY_LIMIT } from '../src/plane/engine/duckdb-engine.js';
@@ -288,7 +288,7 @@ async function main(): Promise<void> {
   const systemRuns: SystemRun[] = [];
   const directRuns: DirectRun[] = [];
   const compiledSql: Record<string, string> = {};
-  const targetSchema: Record<string, NarrativeSchema> = {};
+  const targetSchema: Record<string, DatasetSchema> = {};
   const statsEnabled: Record<string, boolean> = {};
   const threads = availableParallelism(); // what DuckEngine.open uses when threads is not given
   const direct = async (w: Workload, run: number, side: 'direct' | 'engine', disabledOptimizers: string, informational: boolean) => {
@@ -301,7 +301,7 @@ async function main(): Promise<void> {
     const r = await runDirect({
       mode: side === 'engine' ? 'engine' : 'copy',
       files: inputFiles, datasetId: SAMPLE_DATASET, sql, out, memoryLimit: cfg.memoryLimit, threads, tempDirectory, disabledOptimizers,
-      allowedDirectories: [storageDir, directDir], inputSchema: dataset.schema as unknown as NarrativeSchema, targetSchema: targetSchema[w.key],
+      allowedDirectories: [storageDir, directDir], inputSchema: dataset.schema as unknown as DatasetSchema, targetSchema: targetSchema[w.key],
       stats: statsEnabled[w.key] ?? false,
     });
     rmSync(out, { recursive: true, force: true });
@@ -320,7 +320,7 @@ async function main(): Promise<void> {
     if (compiledSql[w.key] === undefined) {
       compiledSql[w.key] = input.compiled_sql;
       statsEnabled[w.key] = input.stats_enabled === true;
-      targetSchema[w.key] = (await admin.getDataset(result.dataset_id)).schema as unknown as NarrativeSchema;
+      targetSchema[w.key] = (await admin.getDataset(result.dataset_id)).schema as unknown as DatasetSchema;
     } else if (compiledSql[w.key] !== input.compiled_sql) {
       throw new Error(`${w.key}: the compiled SQL changed between runs`);
     }

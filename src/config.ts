@@ -1,4 +1,7 @@
 import path from 'node:path';
+import { resolveLogFormat, type LogFormat } from './server/logging.js';
+import { DEFAULT_ENGINE, ENGINES, isEngine, type Engine } from './core/engines.js';
+import { parseSparkConf } from './plane/spark/spark-conf.js';
 
 /** Everything `jobplane serve` can be told, from flags first, then environment, then defaults. */
 export interface ServeConfig {
@@ -17,6 +20,8 @@ export interface ServeConfig {
   retryBaseMs: number;
   retryMaxMs: number;
   maintenanceIntervalMs: number;
+  /** How often each server's refresh scheduler looks for due ticks (`JOBPLANE_SCHEDULER_MS`, default 1 s). */
+  schedulerIntervalMs: number;
   /** PostgreSQL connections per server (`JOBPLANE_PG_POOL`). */
   pgPoolSize: number;
   /** Where the local data plane keeps dataset files (`JOBPLANE_STORAGE_DIR`, default `<data dir>/storage`). */
@@ -32,6 +37,23 @@ export interface ServeConfig {
   jobRetentionDays: number;
   /** Most concurrent `run` requests written as one statement (`JOBPLANE_RUN_BATCH_MAX`, default 64; 1 = off). */
   runBatchMax: number;
+  /**
+   * On SIGTERM/SIGINT, how long running jobs of the in-process operator and in-flight requests may finish before
+   * the server releases the leases it holds and exits (`--grace`, `JOBPLANE_DRAIN_GRACE_MS`, default 10 s).
+   */
+  drainGraceMs: number;
+  /** `pretty` (one line per event) or `json` lines (`--log-format`, `JOBPLANE_LOG_FORMAT`; default: pretty on a TTY). */
+  logFormat: LogFormat;
+  /** Also serve `/metrics` without a token on this address (`JOBPLANE_METRICS_ADDR=host:port`); unset = no listener. */
+  metrics: { host: string; port: number } | undefined;
+  /**
+   * The engine of the default data plane of a new install (`--engine`, `JOBPLANE_ENGINE`, default duckdb). `spark`
+   * runs its jobs on the Spark cluster at `sparkRemote` (`--spark-remote`, `JOBPLANE_SPARK_REMOTE`), with
+   * `sparkConf` set on every session (`JOBPLANE_SPARK_CONF=key=value;...`). See docs/spark.md.
+   */
+  engine: Engine;
+  sparkRemote: string | undefined;
+  sparkConf: Record<string, string>;
 }
 
 export interface ServeFlags {
@@ -39,6 +61,18 @@ export interface ServeFlags {
   host?: string | undefined;
   dataDir?: string | undefined;
   operator?: boolean | undefined;
+  grace?: string | undefined;
+  logFormat?: string | undefined;
+  engine?: string | undefined;
+  sparkRemote?: string | undefined;
+}
+
+/** `host:port`, `:port` or `[v6]:port` (JOBPLANE_METRICS_ADDR); the host defaults to 127.0.0.1. */
+export function parseListenAddress(name: string, text: string): { host: string; port: number } {
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\s]*)):(\d{1,5})$/.exec(text.trim());
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65_535) throw new Error(`${name} must be host:port (e.g. 127.0.0.1:9464), got "${text}"`);
+  return { host: match[1] ?? (match[2] || '127.0.0.1'), port };
 }
 
 function intFrom(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -50,7 +84,7 @@ function intFrom(name: string, text: string | undefined, fallback: number, min: 
   return n;
 }
 
-export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): ServeConfig {
+export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env, isTty = process.stdout.isTTY === true): ServeConfig {
   const leaseMs = intFrom('JOBPLANE_LEASE_MS', env['JOBPLANE_LEASE_MS'], 30_000, 1_000, 3_600_000);
   const heartbeatMs = intFrom('JOBPLANE_HEARTBEAT_MS', env['JOBPLANE_HEARTBEAT_MS'], Math.min(10_000, Math.floor(leaseMs / 3)), 100, leaseMs);
   if (heartbeatMs * 2 > leaseMs) {
@@ -78,7 +112,20 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = p
     runBatchMax: intFrom('JOBPLANE_RUN_BATCH_MAX', env['JOBPLANE_RUN_BATCH_MAX'], 64, 1, 1000),
     pgPoolSize: intFrom('JOBPLANE_PG_POOL', env['JOBPLANE_PG_POOL'], 20, 2, 1000),
     maintenanceIntervalMs: intFrom('JOBPLANE_MAINTENANCE_MS', env['JOBPLANE_MAINTENANCE_MS'], 1_000, 50, 600_000),
+    schedulerIntervalMs: intFrom('JOBPLANE_SCHEDULER_MS', env['JOBPLANE_SCHEDULER_MS'], 1_000, 50, 600_000),
+    drainGraceMs: intFrom('--grace/JOBPLANE_DRAIN_GRACE_MS', flags.grace ?? env['JOBPLANE_DRAIN_GRACE_MS'], 10_000, 0, 3_600_000),
+    logFormat: resolveLogFormat(flags.logFormat, env, isTty),
+    metrics: env['JOBPLANE_METRICS_ADDR'] ? parseListenAddress('JOBPLANE_METRICS_ADDR', env['JOBPLANE_METRICS_ADDR']) : undefined,
+    ...engineConfig(flags, env),
   };
+}
+
+function engineConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): Pick<ServeConfig, 'engine' | 'sparkRemote' | 'sparkConf'> {
+  const engine = flags.engine ?? (env['JOBPLANE_ENGINE'] || DEFAULT_ENGINE);
+  if (!isEngine(engine)) throw new Error(`--engine/JOBPLANE_ENGINE must be one of ${ENGINES.join(', ')}, got "${engine}"`);
+  const sparkRemote = flags.sparkRemote ?? (env['JOBPLANE_SPARK_REMOTE'] || undefined);
+  if (engine === 'spark' && !sparkRemote) throw new Error('--engine spark needs --spark-remote sc://host:port (or JOBPLANE_SPARK_REMOTE)');
+  return { engine, sparkRemote, sparkConf: parseSparkConf(env['JOBPLANE_SPARK_CONF']) };
 }
 
 /** The operator's orphan sweep (`JOBPLANE_SWEEP_MS`, `JOBPLANE_ORPHAN_AGE_MS`); unset keeps the operator's defaults. */

@@ -99,7 +99,8 @@ export class Seeder {
     s.companyId = Number(company.id);
     s.dataPlaneId = company.plane;
     await c.query(`CREATE TABLE bench_pgb (n int PRIMARY KEY, job_id uuid NOT NULL)`);
-    const perms: Permission[] = [{ resource: 'jobs', access: 'read' }, { resource: 'jobs', access: 'write' }];
+    // metrics:read: the bench reads the servers' /metrics (run batch sizes), which needs a token.
+    const perms: Permission[] = [{ resource: 'jobs', access: 'read' }, { resource: 'jobs', access: 'write' }, { resource: 'metrics', access: 'read' }];
     s.token = (await tokenCreate(queryableOf(c), {
       companyId: s.companyId, userId: 1, name: 'bench', permissions: perms, dataPlaneId: null, expiresAt: null,
     })).token;

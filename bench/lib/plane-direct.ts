@@ -16,7 +16,7 @@ import { DuckEngine } from '../../src/plane/engine/duckdb-engine.js';
 import { computeColumnStats } from '../../src/plane/engine/column-stats.js';
 import { sqlString, sqlStringList, withoutTrailingSemicolons } from '../../src/plane/engine/sql-text.js';
 import { bindDatasets } from '../../src/plane/storage/bind-datasets.js';
-import type { NarrativeSchema } from '../../src/plane/storage/narrative-schema.js';
+import type { DatasetSchema } from '../../src/core/dataset-schema.js';
 import { writeSnapshot } from '../../src/plane/storage/write-snapshot.js';
 import { threadSplit, threadTicks, type ThreadSplit } from './plane-procs.js';
 
@@ -37,8 +37,8 @@ export interface DirectRequest {
   /** mode 'engine': the directories DuckDB may touch (the engine refuses anything else). */
   allowedDirectories?: string[];
   /** mode 'engine': the input dataset's schema and the view's (the target of the cast). */
-  inputSchema?: NarrativeSchema;
-  targetSchema?: NarrativeSchema;
+  inputSchema?: DatasetSchema;
+  targetSchema?: DatasetSchema;
   /** mode 'engine': compute the column statistics after writing, as the handler does when the job's stats_enabled. */
   stats?: boolean;
 }

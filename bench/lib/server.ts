@@ -16,6 +16,8 @@ export interface SpawnedServer {
 export async function spawnServer(opts: {
   root: string; databaseUrl: string; dataDir: string; port: number; logLevel: string; cpuProfileDir?: string | undefined;
   env?: Record<string, string>;
+  /** How long to wait for /readyz (default 60 s; a loaded machine transpiling src/ with tsx can need more). */
+  readyTimeoutMs?: number;
 }): Promise<SpawnedServer> {
   const logFile = join(opts.dataDir, 'server.log');
   const log = createWriteStream(logFile);
@@ -51,7 +53,8 @@ export async function spawnServer(opts: {
   const server: SpawnedServer = { pid: child.pid!, url, child, logFile, stop, logTail };
 
   // Ready when /readyz answers (migrations and bootstrap are done, the database answers).
-  const deadline = Date.now() + 60_000;
+  const readyMs = opts.readyTimeoutMs ?? 60_000;
+  const deadline = Date.now() + readyMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${logTail()}`);
     try {
@@ -62,7 +65,7 @@ export async function spawnServer(opts: {
     }
     if (Date.now() > deadline) {
       await stop(2_000);
-      throw new Error(`the server did not become ready in 60 s:\n${logTail()}`);
+      throw new Error(`the server did not become ready in ${readyMs / 1000} s:\n${logTail()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -1,7 +1,7 @@
 // The exact SQL the server sends for `POST /jobs/{id}/run`, captured from the project's own store functions
 // (a Queryable that records instead of executing), and turned into pgbench scripts.
 import { jobRun } from '../../src/store/job-transitions.js';
-import { jobRunMany } from '../../src/store/job-run-batch.js';
+import { jobRunMany } from '../../src/store/job-batches.js';
 import { tokenFindByValue } from '../../src/store/tokens.js';
 import type { Actor } from '../../src/core/job.js';
 import type { Queryable } from '../../src/store/db/types.js';
@@ -27,7 +27,7 @@ export interface CapturedSql {
   run: Captured;
   /** The auth hook's token lookup, sent before every authenticated request. */
   auth: Captured;
-  /** The statement a batch of `run` requests shares (src/store/job-run-batch.ts). */
+  /** The statement a batch of `run` requests shares (src/store/job-batches.ts). */
   runMany: Captured;
 }
 

@@ -4,10 +4,14 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Db } from '../store/db/types.js';
 import authPlugin from './plugins/auth.js';
-import { sendProblem, toDomainError } from './problems.js';
+import { clientErrorProblem, rawProblemResponse, sendProblem, toDomainError } from './problems.js';
+import { DebugRequestLog } from './request-log.js';
 import { DomainError } from '../core/errors.js';
 import { Problem } from './schemas/common.js';
-import { Job, MaterializeViewInput, NqlForecastInput } from './schemas/jobs.js';
+import { Job } from './schemas/jobs.js';
+import { JOB_INPUT_SCHEMAS } from './schemas/job-inputs.js';
+import { JobTypeRegistry } from './job-types/index.js';
+import { TransitionEffects } from './transition-effects.js';
 import { createValidators, type Validators } from './validation.js';
 import healthRoutes from './routes/health.js';
 import jobRoutes from './routes/jobs.js';
@@ -18,11 +22,21 @@ import executorRoutes from './routes/executors.js';
 import datasetRoutes from './routes/datasets.js';
 import nqlRoutes from './routes/nql.js';
 import datasetImportRoutes from './routes/dataset-import.js';
-import type { EmbeddedImporter } from '../plane/import/embedded-importer.js';
+import jobExplainRoutes from './routes/job-explain.js';
+import jobStatsRoutes from './routes/job-stats.js';
+import uiRoutes from './routes/ui.js';
+import viewRoutes from './routes/views.js';
+import eventRoutes from './routes/events.js';
+import webhookRoutes from './routes/webhooks.js';
+import { FeedEvent } from './schemas/events.js';
+import { WebhookDelivery, WebhookSubscription } from './schemas/webhooks.js';
+import { DEFAULT_WEBHOOK_URL_POLICY, type WebhookUrlPolicy } from './webhook-url-policy.js';
+import { EventFeed } from '../store/event-feed.js';
+import type { DatasetImporter } from './dataset-importer.js';
 import { Dataset } from './schemas/datasets.js';
 import { Metrics } from './metrics.js';
 import { TokenCache } from './token-cache.js';
-import { RunBatcher } from './run-batcher.js';
+import { JobWrites } from './job-writes.js';
 import { JobSignals } from '../store/job-signals.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../store/retry-policy.js';
 
@@ -43,11 +57,18 @@ export interface ApiConfig {
   importLimitBytes: number;
   /** Most `run` requests written as one statement (`JOBPLANE_RUN_BATCH_MAX`; 1 = one statement per request). */
   runBatchMax: number;
+  /** How often the event sequencer looks for committed events (`JOBPLANE_EVENTS_POLL_MS`; docs/events.md). */
+  eventsPollMs: number;
+  /** Heartbeat comments on GET /events streams. */
+  sseHeartbeatMs: number;
+  /** Where webhook subscriptions may point (`JOBPLANE_WEBHOOK_ALLOW_HTTP_HOSTS`, `JOBPLANE_WEBHOOK_ALLOW_PRIVATE`). */
+  webhookUrlPolicy: WebhookUrlPolicy;
 }
 
 export const DEFAULT_API_CONFIG: ApiConfig = {
   leaseMs: 30_000, heartbeatMs: 10_000, bodyLimit: 1024 * 1024, retry: DEFAULT_RETRY_POLICY, extraJobTypes: [],
   claimPollMs: 1_000, importLimitBytes: 10 * 1024 ** 3, runBatchMax: 64,
+  eventsPollMs: 50, sseHeartbeatMs: 15_000, webhookUrlPolicy: DEFAULT_WEBHOOK_URL_POLICY,
 };
 
 export interface AppDeps {
@@ -58,7 +79,7 @@ export interface AppDeps {
   /** A pino logger; absent = no request logging (tests). */
   logger?: FastifyBaseLogger;
   /** Imports into the data plane whose files this server holds; absent = the import endpoints answer 409. */
-  importer?: EmbeddedImporter;
+  importer?: DatasetImporter;
 }
 
 declare module 'fastify' {
@@ -71,14 +92,21 @@ declare module 'fastify' {
     tokens: TokenCache;
     /** Aborted when the server starts closing: long-polls answer at once instead of holding the shutdown. */
     closing: AbortController;
-    importer: EmbeddedImporter | null;
-    runs: RunBatcher;
+    importer: DatasetImporter | null;
+    /** run, complete, fail and heartbeat, each behind a group commit. */
+    writes: JobWrites;
+    /** The job types this server accepts, with their control-plane hooks. */
+    jobTypes: JobTypeRegistry;
+    /** Metrics and wake-ups after every committed transition. */
+    effects: TransitionEffects;
     /** What the server is still doing before it is ready (`/readyz` answers 503 while set); null = ready. */
     readiness: { starting: string | null };
+    /** The job event feed: its sequencer runs in every server; readers wait on it (docs/events.md). */
+    eventFeed: EventFeed;
   }
 }
 
-export const SHARED_SCHEMAS = [Problem, Job, MaterializeViewInput, NqlForecastInput, Dataset];
+export const SHARED_SCHEMAS = [Problem, Job, ...JOB_INPUT_SCHEMAS, Dataset, FeedEvent, WebhookSubscription, WebhookDelivery];
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const config = { ...DEFAULT_API_CONFIG, ...deps.config };
@@ -89,6 +117,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { removeAdditional: false } },
+    // One line per request, at debug (LOG_LEVEL=debug): at info a server's log is its events, not its traffic.
+    logController: new DebugRequestLog(),
+    // On close: idle keep-alive sockets are closed at once, busy ones once their response is written (Connection:
+    // close), so an idle server stops in milliseconds instead of waiting out the 72 s keep-alive timeout.
+    forceCloseConnections: 'idle',
+    // Requests already on a connection while the server closes are served, not 503'd: they are in flight, and
+    // the in-process operator's last reports (complete, fail, deregister) must reach the API during the drain.
+    return503OnClosing: false,
+    // Errors raised before routing (an undecodable URL, a path parameter over 100 characters) and before HTTP
+    // parsing finished (431 headers too large, 414 URL too long, 408, 400 not HTTP) are problems like any other.
+    frameworkErrors: (err, request, reply) => sendProblem(reply, request, toDomainError(err as never)),
+    clientErrorHandler: (err, socket) => {
+      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable) socket.write(rawProblemResponse(clientErrorProblem(err as never)));
+      socket.destroy(err);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('db', deps.db);
@@ -96,8 +140,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('importer', deps.importer ?? null);
   const metrics = new Metrics(deps.db);
   app.decorate('metrics', metrics);
-  app.decorate('runs', new RunBatcher(deps.db, {
-    leaseMs: config.leaseMs, maxBatch: config.runBatchMax, onBatch: (size) => metrics.runBatchSize.observe(size),
+  app.decorate('writes', new JobWrites(deps.db, {
+    leaseMs: config.leaseMs, maxBatch: config.runBatchMax, retry: config.retry,
+    onBatch: (kind, size) => (kind === 'run' ? metrics.runBatchSize.observe(size) : metrics.writeBatchSize.observe({ kind }, size)),
   }));
   let signals = deps.signals;
   if (!signals) {
@@ -107,6 +152,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     signals = own;
   }
   app.decorate('signals', signals);
+  app.decorate('jobTypes', new JobTypeRegistry(config.extraJobTypes));
+  app.decorate('effects', new TransitionEffects(metrics, signals));
+  const eventFeed = new EventFeed(deps.db, {
+    pollMs: config.eventsPollMs,
+    onPass: (pass) => metrics.eventsSequenced.inc(pass.sequenced),
+    onError: (err) => app.log.warn({ err }, 'event sequencer pass failed; will retry'),
+  });
+  await eventFeed.start();
+  app.addHook('onClose', async () => eventFeed.stop());
+  app.decorate('eventFeed', eventFeed);
   const closing = new AbortController();
   app.decorate('closing', closing);
   app.decorate('readiness', { starting: null });
@@ -140,9 +195,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (domain.code === 'internal') request.log.error({ err }, 'unhandled error');
     return sendProblem(reply, request, domain);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, new DomainError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const shown = path.length > 200 ? `${path.slice(0, 200)}...` : path;
+    return sendProblem(reply, request, new DomainError('not_found', `no route ${request.method} ${shown}`));
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -172,8 +229,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(tokenRoutes);
   await app.register(executorJobRoutes);
   await app.register(executorRoutes);
+  await app.register(viewRoutes);
   await app.register(datasetRoutes);
   await app.register(nqlRoutes);
   await app.register(datasetImportRoutes);
+  await app.register(jobExplainRoutes);
+  await app.register(jobStatsRoutes);
+  // The dashboard's files (public: the dashboard itself calls the API with the user's token).
+  await app.register(uiRoutes);
+  await app.register(eventRoutes);
+  await app.register(webhookRoutes);
   return app;
 }

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type ErrorCode, type FieldError } from '../core/errors.js';
 
@@ -16,6 +18,9 @@ export const PROBLEM_CATALOGUE: Record<ErrorCode, { status: number; title: strin
   transition_not_allowed: { status: 409, title: 'Transition not allowed' },
   stale_lease: { status: 409, title: 'Stale lease' },
   payload_too_large: { status: 413, title: 'Payload Too Large' },
+  uri_too_long: { status: 414, title: 'URI Too Long' },
+  headers_too_large: { status: 431, title: 'Request Header Fields Too Large' },
+  request_timeout: { status: 408, title: 'Request Timeout' },
   unsupported_media_type: { status: 415, title: 'Unsupported Media Type' },
   service_unavailable: { status: 503, title: 'Service Unavailable' },
   internal: { status: 500, title: 'Internal Server Error' },
@@ -41,18 +46,83 @@ export function problemFor(err: DomainError, instance: string): ProblemBody {
     type: problemType(err.code),
     title: entry.title,
     status: entry.status,
-    detail: err.message,
+    detail: withoutServerPaths(err.message),
     instance,
     code: err.code,
-    ...(errors ? { errors } : {}),
+    ...(errors ? { errors: errors.map(scrubFieldError) } : {}),
     ...extra,
   };
+}
+
+/**
+ * Directories of this server that no answer may show (a client has no use for them, an attacker has): the
+ * working directory, the temp dir, the home dir, plus what the server registers (data dir, storage root).
+ * Messages from deeper layers (DuckDB, the file system) sometimes quote a full path; it becomes `<server path>`.
+ */
+const privateRoots = new Set<string>();
+export function hideServerPath(dir: string): void {
+  const resolved = path.resolve(dir);
+  if (resolved.length > 1) privateRoots.add(resolved);
+}
+for (const dir of [process.cwd(), os.tmpdir(), os.homedir()]) hideServerPath(dir);
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** `text` with every path under a private root (a whole path token, not a prefix of a word) as `<server path>`. */
+export function withoutServerPaths(text: string): string {
+  let out = text;
+  for (const root of [...privateRoots].sort((a, b) => b.length - a.length)) {
+    if (!out.includes(root)) continue;
+    const token = new RegExp(`(^|[\\s"'\`(=:])${escapeRegExp(root)}(?=$|[/\\s"'\`,;:)])[^\\s"'\`,;)]*`, 'g');
+    out = out.replace(token, '$1<server path>');
+  }
+  return out;
+}
+
+function scrubFieldError(e: unknown): unknown {
+  if (!e || typeof e !== 'object') return e;
+  const copy: Record<string, unknown> = { ...(e as Record<string, unknown>) };
+  for (const key of ['message', 'file'] as const) {
+    if (typeof copy[key] === 'string') copy[key] = withoutServerPaths(copy[key] as string);
+  }
+  return copy;
 }
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: DomainError): FastifyReply {
   const body = problemFor(err, request.url.split('?')[0] ?? request.url);
   if (body.status === 401) reply.header('www-authenticate', 'Bearer realm="jobplane"');
   return reply.status(body.status).type('application/problem+json').send(body);
+}
+
+/** Longest request line (method, target, version) taken for a long URL rather than too many headers. */
+const LONG_REQUEST_LINE = 8 * 1024;
+
+/**
+ * Errors Node's HTTP parser raises before there is a request object (Fastify's clientErrorHandler): a request
+ * whose headers (the URL included) exceed the limit, one that took too long, or one that is not HTTP at all.
+ */
+export function clientErrorProblem(err: { code?: string; rawPacket?: unknown }): DomainError {
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT') {
+    return new DomainError('request_timeout', 'the request was not received in time; send it again');
+  }
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    // The parser counts the request line with the headers; name the URL when it is what overflowed.
+    const packet = Buffer.isBuffer(err.rawPacket) ? err.rawPacket : undefined;
+    const eol = packet ? packet.indexOf('\r\n') : -1;
+    if (packet && /^[A-Z]+ /.test(packet.subarray(0, 16).toString('latin1')) && (eol === -1 || eol > LONG_REQUEST_LINE)) {
+      return new DomainError('uri_too_long', 'the URL is too long (the request line and headers must fit in 16 KiB); send large values in a JSON body');
+    }
+    return new DomainError('headers_too_large', 'the request headers are too large (16 KiB in all, the URL included)');
+  }
+  return new DomainError('validation_failed', 'the request is not valid HTTP/1.1');
+}
+
+/** A whole HTTP/1.1 response carrying `err` as a problem, for a socket that has no Fastify reply. */
+export function rawProblemResponse(err: DomainError): string {
+  const body = JSON.stringify(problemFor(err, '/'));
+  const entry = PROBLEM_CATALOGUE[err.code];
+  return `HTTP/1.1 ${entry.status} ${entry.title}\r\nContent-Type: application/problem+json\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
 interface AjvError {
@@ -118,6 +188,12 @@ export function toDomainError(err: FastifyError & { validation?: AjvError[]; val
     return new DomainError('validation_failed', detail, { errors });
   }
   switch (err.code) {
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new DomainError('uri_too_long', 'a path parameter is too long (100 characters at most)');
+    case 'FST_ERR_BAD_URL':
+      return new DomainError('validation_failed', 'the URL is not valid (a path segment is not decodable)', {
+        errors: [{ in: 'params', pointer: '/', message: 'is not a valid URL component' }],
+      });
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new DomainError('payload_too_large', err.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -133,7 +209,8 @@ export function toDomainError(err: FastifyError & { validation?: AjvError[]; val
   }
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     const code: ErrorCode = err.statusCode === 404 ? 'not_found' : err.statusCode === 413 ? 'payload_too_large'
-      : err.statusCode === 415 ? 'unsupported_media_type' : 'validation_failed';
+      : err.statusCode === 415 ? 'unsupported_media_type' : err.statusCode === 414 ? 'uri_too_long'
+      : err.statusCode === 431 ? 'headers_too_large' : err.statusCode === 408 ? 'request_timeout' : 'validation_failed';
     return new DomainError(code, err.message);
   }
   return new DomainError('internal', 'an unexpected error occurred; it has been logged');

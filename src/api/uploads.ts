@@ -11,8 +11,8 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../core/errors.js';
-import type { StagedFile } from '../plane/import/embedded-importer.js';
-import { formatFromPath, type ImportFormat } from '../plane/import/import-format.js';
+import { formatFromPath, type ImportFormat } from '../core/import-formats.js';
+import type { StagedFile } from './dataset-importer.js';
 
 const FORMAT_BY_CONTENT_TYPE: Record<string, ImportFormat> = {
   'text/csv': 'csv',

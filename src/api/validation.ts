@@ -4,6 +4,7 @@ import type { FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from 'typebox';
 import { validationFailed, type FieldError } from '../core/errors.js';
 import { fieldErrors } from './problems.js';
+import { storableKeyword } from './schemas/common.js';
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -26,6 +27,9 @@ export interface Validators {
 export function createValidators(sharedSchemas: TSchema[]): Validators {
   const bodyAjv = addFormats(new Ajv({ ...base, coerceTypes: false, removeAdditional: false }));
   const textAjv = addFormats(new Ajv({ ...base, coerceTypes: 'array', removeAdditional: false }));
+  // Text() and JsonObject() (schemas/common.ts): what PostgreSQL cannot store is a 400 here, not a 500 later.
+  bodyAjv.addKeyword(storableKeyword);
+  textAjv.addKeyword(storableKeyword);
   for (const s of sharedSchemas) {
     bodyAjv.addSchema(s);
     textAjv.addSchema(s);

@@ -11,6 +11,9 @@ export type ErrorCode =
   | 'unauthenticated'
   | 'forbidden'
   | 'payload_too_large'
+  | 'uri_too_long'
+  | 'headers_too_large'
+  | 'request_timeout'
   | 'unsupported_media_type'
   | 'nql_syntax_error'
   | 'nql_analysis_error'
@@ -51,3 +54,7 @@ export const staleLease = (jobId: string, executor: string, attempt: number): Do
 
 export const validationFailed = (message: string, errors: FieldError[]): DomainError =>
   new DomainError('validation_failed', message, { errors });
+
+/** A 400 about one field of the request body, at its JSON pointer. */
+export const bodyError = (pointer: string, message: string): DomainError =>
+  validationFailed(`body${pointer} ${message}`, [{ in: 'body', pointer, message }]);

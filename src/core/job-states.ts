@@ -45,7 +45,8 @@ export function isTerminal(state: JobState): boolean {
 export interface Transition {
   readonly action: JobAction;
   readonly from: readonly JobState[];
-  readonly to: JobState;
+  /** The state it moves to; null = the state is kept (a heartbeat only extends the lease, and writes no event). */
+  readonly to: JobState | null;
   readonly noop: readonly JobState[];
   readonly fenced: boolean;
   readonly actor: 'user' | 'executor' | 'maintenance' | 'user-or-executor';
@@ -65,6 +66,7 @@ export type JobAction =
   | 'reschedule'
   | 'reschedule_forced'
   | 'release'
+  | 'reuse'
   | 'expire_lease'
   | 'expire_cancellation';
 
@@ -86,7 +88,7 @@ export const TRANSITIONS: Readonly<Record<JobAction, Transition>> = {
     summary: 'Like run, for many jobs at once (FOR UPDATE SKIP LOCKED); failed only with attempts left and retry_at passed.',
   },
   heartbeat: {
-    action: 'heartbeat', from: ['running', 'pending_cancellation'], to: 'running', noop: [], fenced: true,
+    action: 'heartbeat', from: ['running', 'pending_cancellation'], to: null, noop: [], fenced: true,
     actor: 'executor',
     summary: 'Extend the lease (state unchanged); the reply says whether cancellation was requested.',
   },
@@ -120,6 +122,10 @@ export const TRANSITIONS: Readonly<Record<JobAction, Transition>> = {
     action: 'reschedule_forced', from: ALL, to: 'pending', noop: [], fenced: false, actor: 'user',
     summary: 'reschedule {force: true}: also re-queues a terminal job.',
   },
+  reuse: {
+    action: 'reuse', from: ['pending'], to: 'completed', noop: [], fenced: false, actor: 'user',
+    summary: 'A view refresh whose inputs are the snapshots its current snapshot was computed from completes at once, reusing it (result.reused); no engine runs.',
+  },
   release: {
     action: 'release', from: ['running'], to: 'pending', noop: [], fenced: false, actor: 'executor',
     summary: 'A deregistered executor gives its running jobs back at once (attempt kept).',
@@ -135,6 +141,22 @@ export const TRANSITIONS: Readonly<Record<JobAction, Transition>> = {
 };
 
 export type TransitionOutcome = 'apply' | 'noop' | 'conflict';
+
+/** The state `action` leaves a job in that was in `from` (a heartbeat keeps it). */
+export function targetState(action: JobAction, from: JobState): JobState {
+  return TRANSITIONS[action].to ?? from;
+}
+
+/**
+ * Whether `(action, from, to)` is a move the table allows: what every job_events row must be (the test harness
+ * checks each row written in the whole suite against it). `create` has no from-state.
+ */
+export function isAllowedMove(action: string, from: JobState | null, to: JobState): boolean {
+  const t = (TRANSITIONS as Record<string, Transition | undefined>)[action];
+  if (!t) return false;
+  if (action === 'create') return from === null && to === t.to;
+  return from !== null && t.from.includes(from) && to === targetState(t.action, from);
+}
 
 /** Pure decision: what `action` does to a job currently in `state`. */
 export function decide(action: JobAction, state: JobState): TransitionOutcome {

@@ -17,6 +17,15 @@ export interface Failure {
   value: Record<string, unknown>;
 }
 
+/**
+ * A dataset a job reads: named at create time (the NQL analyzer's resolution), with the snapshot it was bound to
+ * once the plane reports it (lineage); a snapshot id given at create pins that snapshot.
+ */
+export interface JobInput {
+  dataset_id: number;
+  snapshot_id: number | null;
+}
+
 /** The job as the `/jobs` endpoints return it (Narrative's JobResponse plus jobplane's lease fields). */
 export interface Job {
   job_id: string;
@@ -26,12 +35,15 @@ export interface Job {
   execution_cluster: { type: ExecutionClusterType };
   request_source: RequestSource;
   state: JobState;
-  type: JobType;
+  type: string;
   input: Record<string, unknown>;
+  inputs: JobInput[];
   executor: string | null;
   failures: Failure[];
   idempotency_key: string;
   result: Record<string, unknown> | null;
+  /** The latest progress its executor reported with a heartbeat (free-form: phase, rows, ...). */
+  progress: Record<string, unknown> | null;
   priority: number;
   attempt: number;
   max_attempts: number;

@@ -2,7 +2,10 @@
  * Permissions are `{resource, access}` pairs; `write` includes `read`. Permissions are additive (no deny rules),
  * as in the Narrative API-key model.
  */
-export const RESOURCES = ['jobs', 'datasets', 'data-planes', 'access-tokens', 'nql'] as const;
+/**
+ * `metrics`: read `/metrics` (Prometheus scrape). `webhooks`: manage webhook subscriptions and their deliveries.
+ */
+export const RESOURCES = ['jobs', 'datasets', 'data-planes', 'access-tokens', 'nql', 'webhooks', 'metrics'] as const;
 export type Resource = (typeof RESOURCES)[number];
 export const ACCESS_LEVELS = ['read', 'write'] as const;
 export type Access = (typeof ACCESS_LEVELS)[number];
@@ -13,6 +16,18 @@ export interface Permission {
 }
 
 export const ALL_PERMISSIONS: readonly Permission[] = RESOURCES.map((resource) => ({ resource, access: 'write' }));
+
+/**
+ * What a data-plane operator needs, and nothing more (`jobplane token create --operator --data-plane <uuid>`, and the
+ * in-process operator of `jobplane serve`): jobs:write to claim and report jobs, data-planes:write to register its
+ * executor and heartbeat, datasets:read to read the datasets its jobs bind. Bound to one plane, such a token sees
+ * only that plane's jobs and datasets.
+ */
+export const OPERATOR_PERMISSIONS: readonly Permission[] = [
+  { resource: 'jobs', access: 'write' },
+  { resource: 'datasets', access: 'read' },
+  { resource: 'data-planes', access: 'write' },
+];
 
 export function allows(granted: readonly Permission[], resource: Resource, access: Access): boolean {
   return granted.some((p) => p.resource === resource && (p.access === 'write' || access === 'read'));

@@ -18,12 +18,12 @@ export function renderStateMachine(): string {
   ];
   for (const t of Object.values(TRANSITIONS)) {
     const list = (states: readonly string[]) => (states.length ? states.map((s) => `\`${s}\``).join(', ') : '-');
-    lines.push(`| \`${t.action}\` | ${list(t.from)} | \`${t.to}\` | ${list(t.noop)} | ${t.fenced ? 'yes' : 'no'} | ${t.actor} | ${t.summary} |`);
+    lines.push(`| \`${t.action}\` | ${list(t.from)} | ${t.to === null ? '(unchanged)' : `\`${t.to}\``} | ${list(t.noop)} | ${t.fenced ? 'yes' : 'no'} | ${t.actor} | ${t.summary} |`);
   }
   lines.push('', '```mermaid', 'stateDiagram-v2', '  [*] --> pending: create');
   const edges = new Set<string>();
   for (const t of Object.values(TRANSITIONS)) {
-    if (t.action === 'create' || t.action === 'heartbeat') continue;
+    if (t.action === 'create' || t.to === null) continue;
     for (const from of t.from) if (from !== t.to) edges.add(`  ${from} --> ${t.to}: ${t.action}`);
   }
   lines.push(...[...edges].sort(), '```', '');

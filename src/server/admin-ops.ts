@@ -1,6 +1,6 @@
 import type { Permission } from '../core/permissions.js';
 import type { Db } from '../store/db/types.js';
-import { companyCreate, companyGet, companySetDefaultDataPlane, userCreate, userGet } from '../store/companies.js';
+import { companyCreate, companyGet, companySetDefaultDataPlane, userCreate, userFirstOfCompany, userGet } from '../store/companies.js';
 import { dataPlaneCreate, dataPlaneGetById } from '../store/data-planes.js';
 import { tokenCreate } from '../store/tokens.js';
 
@@ -40,8 +40,7 @@ export async function adminCreateToken(db: Db, req: AdminTokenRequest): Promise<
     if (!user || user.company_id !== company.id) throw new AdminInputError(`user ${req.user_id} is not in company ${company.id}`);
     userId = user.id;
   } else {
-    const first = await db.query<{ id: number }>('SELECT id FROM users WHERE company_id = $1 ORDER BY id LIMIT 1', [company.id]);
-    userId = first[0]?.id ?? null;
+    userId = (await userFirstOfCompany(db, company.id))?.id ?? null;
   }
   if (req.data_plane_id !== undefined) {
     const plane = await dataPlaneGetById(db, req.data_plane_id);

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Db } from '../store/db/types.js';
 import { datasetCreate, datasetGet } from '../store/datasets.js';
@@ -28,7 +29,7 @@ export async function ensureSampleDataset(
       const dataset = await datasetCreate(tx, {
         id: SAMPLE_DATASET_ID, companyId: opts.companyId, dataPlaneId: opts.dataPlaneId, name: SAMPLE_DATASET_NAME,
         displayName: 'Sample mobile location pings', description: 'Synthetic, deterministic sample data (jobplane bootstrap).',
-        schema: SAMPLE_DATASET_SCHEMA as unknown as Record<string, unknown>, status: 'active', writeMode: 'append',
+        schema: SAMPLE_DATASET_SCHEMA, status: 'active', writeMode: 'append',
         tags: ['sample'], retentionPolicy: { type: 'retain_everything' }, materializedViewConfig: null,
       });
       if (!dataset) return false; // another server bootstrapped it meanwhile
@@ -46,5 +47,46 @@ export async function ensureSampleDataset(
     throw err;
   } finally {
     await engine.close();
+  }
+}
+
+/**
+ * The same on a Spark plane: the same rows (DuckDB generates them), loaded into the Iceberg table
+ * `narrative.datasets.ds_6402` as a staged snapshot, committed here, then published (src/plane/spark/sample-data.ts).
+ */
+export async function ensureSparkSampleDataset(
+  db: Db, opts: { companyId: number; dataPlaneId: string; storageRoot: string; rows: number; logger: Logger; remote: string; conf: Record<string, string> },
+): Promise<void> {
+  if (await datasetGet(db, opts.companyId, SAMPLE_DATASET_ID)) return;
+  const started = Date.now();
+  const { SparkConnect } = await import('../plane/spark/spark-connect.js');
+  const { stageSampleOnSpark } = await import('../plane/spark/sample-data.js');
+  const connect = await SparkConnect.open(opts.remote, { sessionConf: opts.conf });
+  try {
+    const staged = await stageSampleOnSpark(connect, {
+      stagingDir: path.join(opts.storageRoot, 'spark-staging'), rows: opts.rows, log: (msg) => opts.logger.warn(msg),
+    });
+    const committed = await db.transaction(async (tx) => {
+      const dataset = await datasetCreate(tx, {
+        id: SAMPLE_DATASET_ID, companyId: opts.companyId, dataPlaneId: opts.dataPlaneId, name: SAMPLE_DATASET_NAME,
+        displayName: 'Sample mobile location pings', description: 'Synthetic, deterministic sample data (jobplane bootstrap).',
+        schema: SAMPLE_DATASET_SCHEMA, status: 'active', writeMode: 'append',
+        tags: ['sample'], retentionPolicy: { type: 'retain_everything' }, materializedViewConfig: null,
+      });
+      if (!dataset) return false;
+      await snapshotInsert(tx, {
+        snapshotId: staged.snapshotId, datasetId: SAMPLE_DATASET_ID, parentSnapshotId: null, operation: 'append',
+        files: staged.files, rowCount: staged.rowCount, bytes: staged.bytes, jobId: null, inputs: [],
+      });
+      return true;
+    });
+    if (!committed) {
+      await staged.discard();
+      return;
+    }
+    await staged.publish();
+    opts.logger.info({ dataset_id: SAMPLE_DATASET_ID, rows: staged.rowCount, iceberg_snapshot_id: staged.icebergSnapshotId, ms: Date.now() - started }, 'sample dataset created on Spark');
+  } finally {
+    connect.close();
   }
 }

@@ -22,6 +22,12 @@ export function slugify(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 64) || 'company';
 }
 
+/** The company's first user (its admin): who a token minted without a user acts as. */
+export async function userFirstOfCompany(db: Queryable, companyId: number): Promise<User | undefined> {
+  const rows = await db.query<User>('SELECT id, company_id, name FROM users WHERE company_id = $1 ORDER BY id LIMIT 1', [companyId]);
+  return rows[0];
+}
+
 export async function companyCreate(db: Queryable, name: string): Promise<Company> {
   const slug = slugify(name);
   const rows = await db.query<Company>(

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Queryable } from './db/types.js';
 import { ts } from './job-columns.js';
 
-export const ENGINES = ['duckdb', 'spark'] as const;
-export type Engine = (typeof ENGINES)[number];
+import type { Engine } from '../core/engines.js';
 
 export interface DataPlane {
   type: 'owned';
@@ -85,9 +84,15 @@ const POOL_COLUMNS = `p.id::text AS id, p.data_plane_id::text AS data_plane_id, 
 export async function computePoolCreate(
   db: Queryable, dataPlaneId: string, name: string, maxConcurrency: number,
 ): Promise<ComputePool | undefined> {
+  // The pool's concurrency is its slot rows (compute_pool_slots), created with it: a claim takes a free one.
   const rows = await db.query<ComputePool>(
-    `INSERT INTO compute_pools AS p (id, data_plane_id, name, max_concurrency) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (data_plane_id, name) DO NOTHING RETURNING ${POOL_COLUMNS}`,
+    `WITH p AS (
+       INSERT INTO compute_pools (id, data_plane_id, name, max_concurrency) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (data_plane_id, name) DO NOTHING RETURNING *
+     ), slots AS (
+       INSERT INTO compute_pool_slots (pool_id, slot) SELECT p.id, g FROM p, generate_series(1, p.max_concurrency) g
+     )
+     SELECT ${POOL_COLUMNS} FROM p`,
     [randomUUID(), dataPlaneId, name, maxConcurrency],
   );
   return rows[0];

@@ -1,3 +1,4 @@
+import type { DatasetSchema } from '../core/dataset-schema.js';
 import type { Queryable } from './db/types.js';
 import { ts } from './job-columns.js';
 
@@ -8,7 +9,7 @@ export interface Dataset {
   name: string;
   display_name: string;
   description: string | null;
-  schema: Record<string, unknown>;
+  schema: DatasetSchema;
   status: 'active' | 'pending';
   write_mode: 'append' | 'overwrite';
   tags: string[];
@@ -36,7 +37,7 @@ export interface NewDataset {
   name: string;
   displayName: string;
   description: string | null;
-  schema: Record<string, unknown>;
+  schema: DatasetSchema;
   status: 'active' | 'pending';
   writeMode: 'append' | 'overwrite';
   tags: string[];
@@ -70,6 +71,18 @@ export async function datasetGetOnPlane(db: Queryable, dataPlaneId: string, id: 
   return rows[0];
 }
 
+/** Draws the next automatic dataset id without creating the dataset (an import writes its files under it first). */
+export async function datasetReserveId(db: Queryable): Promise<number> {
+  const rows = await db.query<{ id: number }>(`SELECT nextval('datasets_id_seq')::int AS id`);
+  return rows[0]!.id;
+}
+
+/** The company's datasets among `ids` (another company's ids are simply not found). */
+export async function datasetsOfCompany(db: Queryable, companyId: number, ids: number[]): Promise<Dataset[]> {
+  if (ids.length === 0) return [];
+  return db.query<Dataset>(`SELECT ${DATASET_COLUMNS} FROM datasets d WHERE d.company_id = $1 AND d.id = ANY($2::bigint[])`, [companyId, ids]);
+}
+
 /** Resolves NQL dataset references (by id or by name) among the company's datasets. */
 export async function datasetsResolve(
   db: Queryable, companyId: number, ids: number[], names: string[],
@@ -81,14 +94,18 @@ export async function datasetsResolve(
 }
 
 export async function datasetList(
-  db: Queryable, companyId: number, limit: number, offset: number,
+  db: Queryable, companyId: number, limit: number, offset: number, dataPlaneId: string | null = null,
 ): Promise<{ records: Dataset[]; total: number }> {
+  // An operator token lists its plane's datasets only (datasetGetOnPlane is its one-dataset read).
+  const values: unknown[] = [companyId];
+  const where = dataPlaneId === null ? 'd.company_id = $1' : `d.company_id = $1 AND d.data_plane_id = $${values.push(dataPlaneId)}::uuid`;
   const [records, count] = await Promise.all([
     db.query<Dataset>(
-      `SELECT ${DATASET_COLUMNS} FROM datasets d WHERE d.company_id = $1 ORDER BY d.created_at DESC, d.id DESC LIMIT $2 OFFSET $3`,
-      [companyId, limit, offset],
+      `SELECT ${DATASET_COLUMNS} FROM datasets d WHERE ${where}
+        ORDER BY d.created_at DESC, d.id DESC LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
+      [...values, limit, offset],
     ),
-    db.query<{ n: number }>('SELECT count(*)::int AS n FROM datasets WHERE company_id = $1', [companyId]),
+    db.query<{ n: number }>(`SELECT count(*)::int AS n FROM datasets d WHERE ${where}`, values),
   ]);
   return { records, total: count[0]?.n ?? 0 };
 }

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../core/job.js';
-import { TRANSITIONS } from '../core/job-states.js';
+import { LEASED_STATES, TRANSITIONS } from '../core/job-states.js';
 import type { Queryable } from './db/types.js';
 import { ts } from './job-columns.js';
+import { transitionSql } from './job-transition-sql.js';
+import { SqlParams } from './sql-params.js';
+import { stateIn } from './state-sql.js';
 
 export interface Executor {
   id: string;
@@ -19,7 +22,7 @@ export interface Executor {
 
 const EXECUTOR_COLUMNS = `e.id, e.data_plane_id::text AS data_plane_id, e.compute_pool_id::text AS compute_pool_id, e.name,
   e.types, e.slots, e.status,
-  (SELECT count(*)::int FROM jobs j WHERE j.executor = e.id AND j.state IN ('running', 'pending_cancellation')) AS running_jobs,
+  (SELECT count(*)::int FROM jobs j WHERE j.executor = e.id AND ${stateIn('j.state', LEASED_STATES)}) AS running_jobs,
   ${ts('e.last_heartbeat_at')} AS last_heartbeat_at, ${ts('e.created_at')} AS created_at`;
 
 export interface NewExecutor {
@@ -73,31 +76,26 @@ export async function executorDrain(db: Queryable, id: string): Promise<Executor
 }
 
 /**
- * Deregisters an executor and gives its running jobs back at once (`running` -> `pending`, attempt kept so its
- * lease is stale), instead of letting them wait for lease expiry. Jobs whose cancellation was requested are
- * finalized as cancelled, since nobody will run them. One statement: release, events, delete.
+ * Deregisters an executor and gives its running jobs back at once (`release`: running -> pending, attempt kept so
+ * its lease is stale), instead of letting them wait for lease expiry. Jobs whose cancellation was requested are
+ * finalized as cancelled (`expire_cancellation`), since nobody will run them. One statement: release, events, delete.
  */
 export async function executorDelete(db: Queryable, id: string, actor: Actor): Promise<{ released: number } | undefined> {
-  const rows = await db.query<{ deleted: number; released: number }>(
-    `WITH released AS (
-       UPDATE jobs j SET state = CASE WHEN j.state = 'pending_cancellation' THEN 'cancelled' ELSE 'pending' END,
-              executor = CASE WHEN j.state = 'pending_cancellation' THEN j.executor END,
-              ended_at = CASE WHEN j.state = 'pending_cancellation' THEN now() END,
-              lease_expires_at = NULL, dequeued_at = CASE WHEN j.state = 'pending_cancellation' THEN j.dequeued_at END,
-              updated_at = now()
-         FROM (SELECT job_id, state AS from_state FROM jobs WHERE executor = $1 AND state = ANY($2::text[]) FOR UPDATE) cur
-        WHERE j.job_id = cur.job_id
-       RETURNING j.job_id, j.state, j.attempt, cur.from_state
-     ), ev AS (
-       INSERT INTO job_events (job_id, action, from_state, to_state, attempt, executor, actor)
-       SELECT job_id, CASE WHEN state = 'cancelled' THEN 'expire_cancellation' ELSE 'release' END, from_state, state,
-              attempt, $1, $3::jsonb FROM released
-     ), del AS (
-       DELETE FROM executors WHERE id = $1 RETURNING id
-     )
-     SELECT (SELECT count(*)::int FROM del) AS deleted, (SELECT count(*)::int FROM released) AS released`,
-    [id, [...TRANSITIONS.release.from, ...TRANSITIONS.expire_cancellation.from], JSON.stringify(actor)],
-  );
+  const q = new SqlParams();
+  const executor = q.p(id);
+  const from = [...TRANSITIONS.release.from, ...TRANSITIONS.expire_cancellation.from];
+  const text = transitionSql(q, {
+    actions: ['release', 'expire_cancellation'], args: {},
+    with: [
+      `cur AS (SELECT job_id FROM jobs WHERE executor = ${executor} AND ${stateIn('state', from)} FOR UPDATE)`,
+      `del AS (DELETE FROM executors WHERE id = ${executor} RETURNING id)`,
+    ],
+    from: 'cur', where: ['j.job_id = cur.job_id'], actor: () => `${q.p(JSON.stringify(actor))}::jsonb`,
+    // A released job has no executor any more; its event still names the one that gave it back.
+    eventExecutor: executor,
+    select: '(SELECT count(*)::int FROM del) AS deleted, count(*)::int AS released',
+  });
+  const rows = await db.query<{ deleted: number; released: number }>(text, q.values);
   const row = rows[0]!;
   return row.deleted === 0 ? undefined : { released: row.released };
 }
@@ -119,4 +117,13 @@ export async function executorCancellations(db: Queryable, executor: string): Pr
       WHERE executor = $1 AND state = 'pending_cancellation' ORDER BY cancel_requested_at, job_id`,
     [executor],
   );
+}
+
+/** Whether an executor registered on the plane takes jobs of `type` now (active, and `type` among its types). */
+export async function executorServes(db: Queryable, dataPlaneId: string, type: string): Promise<boolean> {
+  const rows = await db.query(
+    `SELECT 1 FROM executors WHERE data_plane_id = $1::uuid AND status = 'active' AND (cardinality(types) = 0 OR $2 = ANY(types)) LIMIT 1`,
+    [dataPlaneId, type],
+  );
+  return rows.length > 0;
 }

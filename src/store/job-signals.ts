@@ -15,6 +15,9 @@ const CANCEL_PREFIX = 'cancel:';
 export class JobSignals {
   private readonly local = new EventEmitter();
   private unlisten: (() => Promise<void>) | undefined;
+  /** Wake-ups asked for in this turn of the event loop, sent together (see `send`). */
+  private pending = new Set<string>();
+  private flushing: Promise<void> | undefined;
 
   constructor(private readonly db: Db) {
     this.local.setMaxListeners(0);
@@ -30,7 +33,7 @@ export class JobSignals {
   }
 
   async notify(planeId: string): Promise<void> {
-    await this.db.notify(CHANNEL, planeId);
+    await this.send(planeId);
   }
 
   /** Resolves when a job may have become claimable on `planeId`, after `ms` at the latest, or on abort. */
@@ -40,7 +43,24 @@ export class JobSignals {
 
   /** A cancellation was requested for a job `executor` runs: its watch (GET /executors/{id}/cancellations) wakes. */
   async notifyCancelRequested(executor: string): Promise<void> {
-    await this.db.notify(CHANNEL, `${CANCEL_PREFIX}${executor}`);
+    await this.send(`${CANCEL_PREFIX}${executor}`);
+  }
+
+  /**
+   * Every completion frees capacity and so wakes its plane's claimers: at queue speed, one NOTIFY statement per
+   * completion would be a second round trip (and a second commit, which PostgreSQL serializes for NOTIFY) per job.
+   * Payloads asked for in the same turn of the event loop are merged and sent as one statement, once each: a waiter
+   * learns the same either way, only sooner than its poll.
+   */
+  private send(payload: string): Promise<void> {
+    this.pending.add(payload);
+    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const payloads = [...this.pending];
+      this.pending = new Set();
+      this.flushing = undefined;
+      await this.db.notifyMany(CHANNEL, payloads);
+    });
+    return this.flushing;
   }
 
   /** Resolves when a job of `executor` may have been asked to cancel, after `ms` at the latest, or on abort. */

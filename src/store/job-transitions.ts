@@ -1,157 +1,132 @@
-import type { Actor, Failure, Job } from '../core/job.js';
-import { decide, TRANSITIONS, type JobAction, type JobState } from '../core/job-states.js';
+import type { Actor, Failure, Job, JobInput } from '../core/job.js';
+import { decide, TRANSITIONS, type JobState } from '../core/job-states.js';
 import type { Queryable } from './db/types.js';
-import { retryAtSql, type RetryPolicy } from './retry-policy.js';
+import type { EffectArgs } from './job-effects.js';
+import { retryArgs } from './job-effects.js';
+import { transitionSql, type TransitionAction } from './job-transition-sql.js';
 import { jobColumns, scopeCondition, toJob, type JobRow, type JobScope } from './job-columns.js';
+import type { RetryPolicy } from './retry-policy.js';
+import { SqlParams } from './sql-params.js';
 
 /**
- * Every state change is ONE conditional statement: an UPDATE whose WHERE requires an allowed state (and, for fenced
- * actions, the caller's lease), and a job_events insert fed by its RETURNING. In READ COMMITTED an UPDATE that had
- * to wait for a concurrent writer re-checks its WHERE on the row's latest version, so the condition always judges
- * the committed state. The UPDATE records the state it left in `previous_state` (SET sees the old row), which the
- * event row needs. No read-modify-write in JavaScript: 100 concurrent `run`s leave exactly one executor and one event.
+ * The transitions of one job, each ONE conditional statement built by transitionSql (job-transition-sql.ts):
+ * an UPDATE whose WHERE requires an allowed state (and, for fenced actions, the caller's lease), with its event.
+ * 100 concurrent `run`s leave exactly one executor and one event.
  */
 
 export type TransitionResult =
   | { outcome: 'applied'; job: Job; from: JobState }
   | { outcome: 'noop' | 'conflict' | 'stale'; job: Job }
-  | { outcome: 'not_found' };
+  | { outcome: 'not_found' }
+  /** run: the executor named is registered on another data plane (see runExecutorCondition). */
+  | { outcome: 'foreign_executor'; job: Job };
 
 export interface Fence {
   executor: string;
   attempt: number;
 }
 
-interface TransitionSpec {
-  action: JobAction;
+interface OneJob {
+  actions: readonly TransitionAction[];
   jobId: string;
   scope: JobScope;
   actor: Actor;
-  /** Builds the SET clause; `p(value)` appends a parameter and returns its placeholder. `j` is the job row. */
-  set: (p: (value: unknown) => string) => string;
   fence?: Fence | undefined;
-  /** Allowed "from" states; defaults to the core table's. */
-  from?: readonly JobState[];
-  /** SQL for the event's action name (a CASE when one statement covers two actions, like fail). */
-  eventAction?: (p: (value: unknown) => string) => string;
-  /** Heartbeats extend the lease without a state change and write no event. */
-  recordEvent?: boolean;
+  args: (p: SqlParams['p']) => EffectArgs;
+  /** Further conditions on the job row `j`. */
+  where?: (p: SqlParams['p']) => string[];
 }
 
-export async function applyTransition(db: Queryable, spec: TransitionSpec): Promise<TransitionResult> {
-  const values: unknown[] = [spec.jobId];
-  const p = (value: unknown) => {
-    values.push(value);
-    return `$${values.length}`;
-  };
-  const scopeSql = scopeCondition('j', spec.scope, values);
-  const from = spec.from ?? TRANSITIONS[spec.action].from;
-  const guards = [`j.state = ANY(${p(from)}::text[])`];
-  if (spec.fence) {
-    guards.push(`j.executor = ${p(spec.fence.executor)}`, `j.attempt = ${p(spec.fence.attempt)}`);
-  }
-  const setSql = spec.set(p);
-  const eventSql = spec.recordEvent === false
-    ? ''
-    : `, ev AS (
-         INSERT INTO job_events (job_id, action, from_state, to_state, attempt, executor, actor)
-         SELECT job_id, ${spec.eventAction ? spec.eventAction(p) : p(spec.action)}, previous_state, state, attempt,
-                executor, ${p(JSON.stringify(spec.actor))}::jsonb
-           FROM upd
-       )`;
-  const rows = await db.query<JobRow & { from_state: JobState }>(
-    `WITH upd AS (
-       UPDATE jobs j SET ${setSql}, previous_state = j.state, updated_at = now()
-        WHERE j.job_id = $1 AND ${scopeSql} AND ${guards.join(' AND ')}
-       RETURNING j.*
-     )${eventSql}
-     SELECT ${jobColumns('upd')}, upd.previous_state AS from_state FROM upd`,
-    values,
-  );
+/** Applies `actions` to one job (the first whose from-states hold the job's state), or explains the miss. */
+export async function applyTransition(db: Queryable, t: OneJob): Promise<TransitionResult> {
+  const q = new SqlParams();
+  const where = [`j.job_id = ${q.p(t.jobId)}`, scopeCondition('j', t.scope, q.values)];
+  if (t.fence) where.push(`j.executor = ${q.p(t.fence.executor)}`, `j.attempt = ${q.p(t.fence.attempt)}`);
+  if (t.where) where.push(...t.where(q.p));
+  const text = transitionSql(q, {
+    actions: t.actions, args: t.args(q.p), where, actor: () => `${q.p(JSON.stringify(t.actor))}::jsonb`,
+    select: `${jobColumns('upd')}, upd.previous_state AS from_state`,
+  });
+  const rows = await db.query<JobRow & { from_state: JobState }>(text, q.values);
   const row = rows[0];
   if (row) {
     const { from_state, ...job } = row;
     return { outcome: 'applied', job: toJob(job), from: from_state };
   }
-  return explainMiss(db, spec);
+  return explainMiss(db, t);
 }
 
 /** The conditional update matched nothing: say why, from a fresh read (a valid linearization point). */
-async function explainMiss(db: Queryable, spec: TransitionSpec): Promise<TransitionResult> {
-  const values: unknown[] = [spec.jobId];
+async function explainMiss(db: Queryable, t: OneJob): Promise<TransitionResult> {
+  const values: unknown[] = [t.jobId];
   const rows = await db.query<JobRow>(
-    `SELECT ${jobColumns('j')} FROM jobs j WHERE j.job_id = $1 AND ${scopeCondition('j', spec.scope, values)}`,
+    `SELECT ${jobColumns('j')} FROM jobs j WHERE j.job_id = $1 AND ${scopeCondition('j', t.scope, values)}`,
     values,
   );
   if (!rows[0]) return { outcome: 'not_found' };
   const job = toJob(rows[0]);
-  if (spec.fence && (job.executor !== spec.fence.executor || job.attempt !== spec.fence.attempt)) {
+  const from = t.actions.flatMap((a) => TRANSITIONS[a].from);
+  if (t.fence && (job.executor !== t.fence.executor || job.attempt !== t.fence.attempt || !from.includes(job.state))) {
     return { outcome: 'stale', job };
   }
-  const from = spec.from ?? TRANSITIONS[spec.action].from;
-  if (spec.fence && !from.includes(job.state)) return { outcome: 'stale', job };
-  const outcome = decide(spec.action, job.state);
+  const outcome = decide(t.actions[0]!, job.state);
   // The job moved into an allowed state between the two statements: report a conflict so the caller retries.
   return { outcome: outcome === 'apply' ? 'conflict' : outcome, job };
 }
 
-const LEASE = (p: (v: unknown) => string, leaseMs: number) => `now() + ${p(leaseMs)} * interval '1 millisecond'`;
+/**
+ * `run` names its executor freely (the Run-a-job page's `executor` is any string), but a name registered with
+ * POST /executors on another plane (of this company or another) is that executor's: assigning it a job here
+ * would take one of its slots. Such a run matches nothing (the batch statement has the same condition).
+ */
+export const runExecutorCondition = (executor: string) =>
+  `NOT EXISTS (SELECT 1 FROM executors e WHERE e.id = ${executor} AND e.data_plane_id <> j.data_plane_id)`;
 
-/** The SET clause of `run`, shared by the one-job statement and the batched one (src/store/job-run-batch.ts). */
-export function runSetClause(executorSql: string, leaseMsSql: string): string {
-  return `state = 'running', executor = ${executorSql}, attempt = j.attempt + 1, dequeued_at = now(),
-      lease_expires_at = now() + ${leaseMsSql} * interval '1 millisecond', ended_at = NULL, retry_at = NULL,
-      cancel_requested_at = NULL`;
-}
-
-export function jobRun(db: Queryable, jobId: string, scope: JobScope, executor: string, leaseMs: number, actor: Actor) {
-  return applyTransition(db, {
-    action: 'run', jobId, scope, actor,
-    set: (p) => runSetClause(p(executor), p(leaseMs)),
+export async function jobRun(db: Queryable, jobId: string, scope: JobScope, executor: string, leaseMs: number, actor: Actor): Promise<TransitionResult> {
+  const result = await applyTransition(db, {
+    actions: ['run'], jobId, scope, actor, args: (p) => ({ executor: p(executor), leaseMs: p(leaseMs) }),
+    where: (p) => [runExecutorCondition(p(executor))],
   });
+  if (result.outcome !== 'conflict') return result;
+  const foreign = await db.query('SELECT 1 FROM executors WHERE id = $1 AND data_plane_id <> $2::uuid', [executor, result.job.data_plane_id]);
+  return foreign.length > 0 ? { outcome: 'foreign_executor', job: result.job } : result;
 }
 
 export function jobReschedule(db: Queryable, jobId: string, scope: JobScope, force: boolean, actor: Actor) {
-  return applyTransition(db, {
-    action: force ? 'reschedule_forced' : 'reschedule', jobId, scope, actor,
-    // The attempt counter is kept: it is the fencing token, and the old executor's lease must stay stale.
-    set: () => `state = 'pending', executor = NULL, lease_expires_at = NULL, dequeued_at = NULL, ended_at = NULL,
-      retry_at = NULL, result = NULL, cancel_requested_at = NULL`,
-  });
+  return applyTransition(db, { actions: [force ? 'reschedule_forced' : 'reschedule'], jobId, scope, actor, args: () => ({}) });
 }
 
 export function jobRequestCancellation(db: Queryable, jobId: string, scope: JobScope, actor: Actor) {
-  return applyTransition(db, {
-    action: 'request_cancellation', jobId, scope, actor,
-    set: () => `state = 'pending_cancellation', cancel_requested_at = now()`,
-  });
+  return applyTransition(db, { actions: ['request_cancellation'], jobId, scope, actor, args: () => ({}) });
 }
 
 /** Finalizes a requested cancellation. With a fence, only the executor holding the lease may do it. */
 export function jobCancel(db: Queryable, jobId: string, scope: JobScope, actor: Actor, fence?: Fence) {
-  return applyTransition(db, {
-    action: 'cancel', jobId, scope, actor, fence,
-    set: () => `state = 'cancelled', ended_at = now(), lease_expires_at = NULL, retry_at = NULL`,
-  });
+  return applyTransition(db, { actions: ['cancel'], jobId, scope, actor, fence, args: () => ({}) });
 }
 
 export function jobHeartbeat(
   db: Queryable, jobId: string, scope: JobScope, fence: Fence, leaseMs: number, progress: unknown, actor: Actor,
 ) {
   return applyTransition(db, {
-    action: 'heartbeat', jobId, scope, actor, fence, recordEvent: false,
-    set: (p) => `lease_expires_at = ${LEASE(p, leaseMs)}` +
-      (progress === undefined ? '' : `, progress = ${p(JSON.stringify(progress))}::jsonb`),
+    actions: ['heartbeat'], jobId, scope, actor, fence,
+    args: (p) => ({
+      leaseMs: p(leaseMs), ...(progress === undefined ? {} : { progress: `${p(JSON.stringify(progress))}::jsonb` }),
+    }),
   });
 }
 
+/** `inputs`: the snapshots the plane bound (lineage); absent keeps the job's inputs as created. */
 export function jobComplete(
   db: Queryable, jobId: string, scope: JobScope, fence: Fence, result: Record<string, unknown>, actor: Actor,
+  inputs?: JobInput[],
 ) {
   return applyTransition(db, {
-    action: 'complete', jobId, scope, actor, fence,
-    set: (p) => `state = 'completed', result = ${p(JSON.stringify(result))}::jsonb, ended_at = now(),
-      lease_expires_at = NULL, retry_at = NULL`,
+    actions: ['complete'], jobId, scope, actor, fence,
+    args: (p) => ({
+      result: `${p(JSON.stringify(result))}::jsonb`,
+      ...(inputs === undefined ? {} : { inputs: `${p(JSON.stringify(inputs))}::jsonb` }),
+    }),
   });
 }
 
@@ -164,17 +139,14 @@ export interface FailOptions {
 
 /**
  * Records a failed attempt. From `running` the job becomes `failed` (with `retry_at` when retryable and attempts
- * are left); from `pending_cancellation` it becomes `cancelled`, since nobody wants a retry of a cancelled job.
+ * are left); from `pending_cancellation` it becomes `cancelled` (fail_cancelled).
  */
 export function jobFail(db: Queryable, jobId: string, scope: JobScope, fence: Fence, opts: FailOptions, actor: Actor) {
   return applyTransition(db, {
-    action: 'fail', jobId, scope, actor, fence,
-    from: [...TRANSITIONS.fail.from, ...TRANSITIONS.fail_cancelled.from],
-    set: (p) => `state = CASE WHEN j.state = 'pending_cancellation' THEN 'cancelled' ELSE 'failed' END,
-      failures = j.failures || jsonb_build_array(${p(JSON.stringify(opts.failure))}::jsonb),
-      ended_at = now(), lease_expires_at = NULL,
-      retry_at = CASE WHEN j.state = 'running' AND ${p(opts.retryable)}::boolean AND j.attempt < j.max_attempts
-                      THEN ${retryAtSql(p, opts.retry, 'j.attempt')} END`,
-    eventAction: () => `CASE WHEN previous_state = 'pending_cancellation' THEN 'fail_cancelled' ELSE 'fail' END`,
+    actions: ['fail', 'fail_cancelled'], jobId, scope, actor, fence,
+    args: (p) => ({
+      failure: `${p(JSON.stringify(opts.failure))}::jsonb`, retryable: `${p(opts.retryable)}::boolean`,
+      retry: retryArgs(p, opts.retry),
+    }),
   });
 }

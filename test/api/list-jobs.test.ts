@@ -5,11 +5,19 @@ import { forecastJob, materializeJob, startTestServer, type TestServer } from '.
 describe.each(backends())('GET /jobs (%s)', (backend) => {
   let server: TestServer;
   const ids: string[] = [];
+  const datasets: number[] = [];
   beforeAll(async () => {
     server = await startTestServer(backend);
+    // A materialize-view job writes a dataset of the caller's company: make three.
+    for (let i = 0; i < 3; i++) {
+      const created = await server.request('POST', '/datasets', {
+        body: { name: `target_${i}`, schema: { type: 'object', properties: { a: { type: 'long' } } } },
+      });
+      datasets.push(created.body.id);
+    }
     // Sequential on purpose: created_at order is what the list sorts by.
     for (let i = 0; i < 7; i++) {
-      const body = i % 2 === 0 ? forecastJob() : materializeJob(100 + (i % 3));
+      const body = i % 2 === 0 ? forecastJob() : materializeJob(datasets[i % 3]!);
       ids.push((await server.request('POST', '/jobs', { body })).body.job_id);
     }
     await server.request('POST', `/jobs/${ids[0]}/run`, { body: { executor: 'job-executor-1' } });
@@ -39,8 +47,8 @@ describe.each(backends())('GET /jobs (%s)', (backend) => {
     expect(running.body.records.map((j: any) => j.job_id)).toEqual([ids[0]]);
     const mv = await server.request('GET', '/jobs?type=materialize-view');
     expect(mv.body.total_records).toBe(3);
-    const ds = await server.request('GET', '/jobs?dataset_id=101');
-    expect(ds.body.records.map((j: any) => j.input.dataset_id)).toEqual([101]);
+    const ds = await server.request('GET', `/jobs?dataset_id=${datasets[1]}`);
+    expect(ds.body.records.map((j: any) => j.input.dataset_id)).toEqual([datasets[1]]);
     const plane = await server.request('GET', `/jobs?data_plane_id=${server.dataPlaneId}&per_page=500`);
     expect(plane.body.total_records).toBe(7);
   });

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
 import { forecastJob, startTestServer, type TestServer } from '../support/harness.js';
 import { eventsOf, jobInState } from '../support/job-factory.js';
-import { RunBatcher } from '../../src/api/run-batcher.js';
+import { JobWrites } from '../../src/api/job-writes.js';
+import { DEFAULT_RETRY_POLICY } from '../../src/store/retry-policy.js';
 import type { Queryable } from '../../src/store/db/types.js';
 import type { Actor } from '../../src/core/job.js';
 import type { TransitionResult } from '../../src/store/job-transitions.js';
@@ -11,10 +12,10 @@ import { dbFingerprint } from '../support/db-fingerprint.js';
 const LEASE_MS = 30_000;
 const actor = (n: number): Actor => ({ type: 'api_user', company_id: 1, user_id: 1, token_id: `00000000-0000-0000-0000-${String(n).padStart(12, '0')}` });
 
-/** The RunBatcher on the server's database, recording the size of every batch it writes. */
+/** The run group commit on the server's database, recording the size of every batch it writes. */
 function batcher(db: Queryable, maxBatch = 64) {
   const sizes: number[] = [];
-  return { sizes, runs: new RunBatcher(db, { leaseMs: LEASE_MS, maxBatch, onBatch: (n) => sizes.push(n) }) };
+  return { sizes, runs: new JobWrites(db, { leaseMs: LEASE_MS, maxBatch, retry: DEFAULT_RETRY_POLICY, onBatch: (_kind, n) => sizes.push(n) }) };
 }
 
 const applied = (r: TransitionResult) => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
-import { forecastJob, startTestServer, type TestServer } from '../support/harness.js';
+import { forecastJob, materializeJob, startTestServer, type TestServer } from '../support/harness.js';
+import { dbFingerprint } from '../support/db-fingerprint.js';
 import { eventsOf } from '../support/job-factory.js';
 
 describe.each(backends())('tenancy (%s)', (backend) => {
@@ -57,6 +58,41 @@ describe.each(backends())('tenancy (%s)', (backend) => {
     expect(a.status).toBe(201);
     expect(b.status).toBe(201);
     expect(a.body.job_id).not.toBe(b.body.job_id);
+  });
+
+  it('a job may only name datasets of its own company, on its own plane: another company\'s id is not found, like a made-up one', async () => {
+    const schema = { type: 'object', properties: { a: { type: 'long' } } };
+    const theirs = (await server.request('POST', '/datasets', { token: other.token, body: { name: 'theirs', schema } })).body;
+    const ours = (await server.request('POST', '/datasets', { body: { name: 'ours', schema } })).body;
+    const before = await dbFingerprint(server.database.db);
+    const attempts = [
+      { name: 'their dataset as the target', body: materializeJob(theirs.id), status: 404 },
+      { name: 'a made-up dataset as the target', body: materializeJob(987_654), status: 404 },
+      { name: 'their dataset as an input', body: forecastJob({ inputs: [{ dataset_id: theirs.id, snapshot_id: null }] }), status: 404 },
+      { name: 'a made-up dataset as an input', body: forecastJob({ inputs: [{ dataset_id: 987_654, snapshot_id: null }] }), status: 404 },
+      { name: 'an input listed twice', body: forecastJob({ inputs: [{ dataset_id: ours.id, snapshot_id: null }, { dataset_id: ours.id, snapshot_id: null }] }), status: 400 },
+    ];
+    for (const a of attempts) {
+      const res = await server.request('POST', '/jobs', { body: a.body });
+      expect(res.status, a.name).toBe(a.status);
+      expect(JSON.stringify(res.body), a.name).not.toContain(`"${theirs.data_plane_id}"`);
+    }
+    expect(await dbFingerprint(server.database.db)).toEqual(before);
+    const fine = await server.request('POST', '/jobs', { body: materializeJob(ours.id, { inputs: [{ dataset_id: ours.id, snapshot_id: null }] }) });
+    expect(fine.status).toBe(201);
+    expect(fine.body.inputs).toEqual([{ dataset_id: ours.id, snapshot_id: null }]);
+  });
+
+  it('an operator token creates jobs on its own plane only', async () => {
+    const plane = (await server.request('POST', '/data-planes', { body: { display_name: 'second plane' } })).body;
+    const op = await server.token('jobs:write', { dataPlaneId: server.dataPlaneId });
+    const elsewhere = await server.request('POST', '/jobs', { token: op.token, body: forecastJob({ data_plane_id: plane.id }) });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.body.errors[0].pointer).toBe('/data_plane_id');
+    const own = await server.request('POST', '/jobs', { token: op.token, body: forecastJob() });
+    expect(own.status).toBe(201);
+    expect(own.body.data_plane_id).toBe(server.dataPlaneId);
+    expect((await server.request('GET', `/jobs/${own.body.job_id}`, { token: op.token })).status).toBe(200);
   });
 
   it('an operator token sees the jobs of its plane and nothing else', async () => {

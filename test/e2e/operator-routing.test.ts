@@ -51,13 +51,31 @@ describe.each(backends())('routing jobs to executors on %s', (backend) => {
   it('holds a compute pool\'s concurrency limit across two operators', async () => {
     const planeId = (await server.admin.createDataPlane({ display_name: 'routing: pool plane' })).id;
     const pool = await server.admin.createComputePool(planeId, { name: 'two-at-once', max_concurrency: 2 });
-    const ops = await Promise.all([1, 2].map(() => server.spawnOperator({ dataPlaneId: planeId, pool: pool.id, slots: 3 })));
-    const jobs = await Promise.all([1, 2, 3, 4, 5, 6].map((i) =>
-      server.createJob('test-sleep', { ms: 800, i }, { data_plane_id: planeId, compute_pool_id: pool.id })));
-    const done = await allDone(jobs.map((j) => j.job_id), 90_000);
-    expect(maxOverlap(done)).toBeLessThanOrEqual(2);
-    expect(new Set(done.map((j) => j.executor)).size).toBeGreaterThanOrEqual(1);
-    for (const j of done) expect(ops.map((o) => o.executorId)).toContain(j.executor);
+    const inPool = { data_plane_id: planeId, compute_pool_id: pool.id };
+    const hold = (who: string) => server.createJob('test-sleep', { ms: 120_000, hold: who }, inPool); // until cancelled
+    const running = (job: Job) => job.state === 'running';
+
+    // Fill the pool with one job on each operator: A (one slot) takes the first; the second waits for B.
+    const a = await server.spawnOperator({ dataPlaneId: planeId, pool: pool.id, slots: 1 });
+    const holdA = await hold('a');
+    expect((await server.waitForJob(holdA.job_id, running)).executor).toBe(a.executorId);
+    const holdB = await hold('b');
+    const b = await server.spawnOperator({ dataPlaneId: planeId, pool: pool.id, slots: 4 });
+    expect((await server.waitForJob(holdB.job_id, running)).executor).toBe(b.executorId);
+
+    // B runs one job but has three free slots: only the pool's limit, counted across both operators, keeps it from
+    // taking these. Its claim of a job outside the pool, queued after them, shows that it looked and left them.
+    const waiting = await Promise.all([1, 2].map((i) => server.createJob('test-sleep', { ms: 300, i }, inPool)));
+    const outside = await server.createJob('test-echo', { outside_the_pool: true }, { data_plane_id: planeId });
+    expect((await server.waitForJob(outside.job_id, (j) => j.state === 'completed')).executor).toBe(b.executorId);
+    for (const job of waiting) expect(await server.admin.getJob(job.job_id)).toMatchObject({ state: 'pending', executor: null });
+
+    // Freeing the pool lets them run, and at no instant did more than two of the pool's jobs run.
+    await Promise.all([holdA, holdB].map((j) => server.admin.requestCancellation(j.job_id)));
+    const done = await allDone(waiting.map((j) => j.job_id), 90_000);
+    const holders = await Promise.all([holdA, holdB].map((j) => server.waitForJob(j.job_id, (x) => x.state === 'cancelled')));
+    expect(maxOverlap([...holders, ...done])).toBe(2);
+    for (const j of done) expect([a.executorId, b.executorId]).toContain(j.executor);
   }, 120_000);
 
   it('runs a dedicated job alone on its executor, shared jobs side by side', async () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { computeColumnStats } from '../../src/plane/engine/column-stats.js';
-import type { NarrativeSchema } from '../../src/plane/storage/narrative-schema.js';
+import type { DatasetSchema } from '../../src/core/dataset-schema.js';
 import { newSnapshotId, snapshotDir } from '../../src/plane/storage/snapshot-layout.js';
 import { writeSnapshot } from '../../src/plane/storage/write-snapshot.js';
 import { usePlaneFixture } from './plane-fixtures.js';
 
-const SCHEMA: NarrativeSchema = {
+const SCHEMA: DatasetSchema = {
   type: 'object',
   properties: {
     id: { type: 'long' },

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { estimateGroups, forecast, type ForecastInput } from '../../src/plane/engine/forecast.js';
 import { classifyPlan, type PlanNode } from '../../src/plane/engine/forecast-shape.js';
 import { generateSampleDataset, SAMPLE_DATASET_SCHEMA } from '../../src/plane/sample-data/dataset-6402.js';
-import type { NarrativeSchema } from '../../src/plane/storage/narrative-schema.js';
+import type { DatasetSchema } from '../../src/core/dataset-schema.js';
 import { snapshotDir } from '../../src/plane/storage/snapshot-layout.js';
 import { writeSnapshot } from '../../src/plane/storage/write-snapshot.js';
 import { usePlaneFixture } from './plane-fixtures.js';
@@ -11,7 +11,7 @@ const PRICE = 150_000; // $1.50 CPM = 150,000 micro-cents per row
 
 describe('forecast on small inputs: exact', () => {
   const fx = usePlaneFixture();
-  const schema: NarrativeSchema = { type: 'object', properties: { id: { type: 'long' }, k: { type: 'long' } } };
+  const schema: DatasetSchema = { type: 'object', properties: { id: { type: 'long' }, k: { type: 'long' } } };
   const inputs: ForecastInput[] = [];
 
   beforeAll(async () => {

@@ -5,11 +5,11 @@ import { ImportError, SchemaMismatchError } from '../../src/plane/import/import-
 import { formatFromPath } from '../../src/plane/import/import-format.js';
 import { importFiles } from '../../src/plane/import/import-files.js';
 import { inferSchema } from '../../src/plane/import/infer-schema.js';
-import type { NarrativeSchema } from '../../src/plane/storage/narrative-schema.js';
+import type { DatasetSchema } from '../../src/core/dataset-schema.js';
 import { snapshotDir } from '../../src/plane/storage/snapshot-layout.js';
 import { listTree, rejectionOf, usePlaneFixture } from './plane-fixtures.js';
 
-const CSV_SCHEMA: NarrativeSchema = {
+const CSV_SCHEMA: DatasetSchema = {
   type: 'object',
   properties: {
     id: { type: 'long' },
@@ -149,7 +149,7 @@ describe('import', () => {
     });
 
     it('JSON lines: a value of the wrong type', async () => {
-      const schema: NarrativeSchema = { type: 'object', properties: { a: { type: 'long' }, b: { type: 'string' } } };
+      const schema: DatasetSchema = { type: 'object', properties: { a: { type: 'long' }, b: { type: 'string' } } };
       const jsonl = await file('wrong-type.jsonl', '{"a": 1, "b": "x"}\n{"a": "many", "b": "y"}\n');
       const outDir = nextOutDir();
       const error = await rejectionOf(importFiles(fx.engine, { files: [jsonl], schema, outDir }));
@@ -176,7 +176,7 @@ describe('import', () => {
     it('a bad second file removes the first file already written', async () => {
       const good = await file('good.csv', 'a,b\n1,2\n');
       const bad = await file('bad-second.csv', 'a,b\n1,2\nx,3\n');
-      const schema: NarrativeSchema = { type: 'object', properties: { a: { type: 'long' }, b: { type: 'long' } } };
+      const schema: DatasetSchema = { type: 'object', properties: { a: { type: 'long' }, b: { type: 'long' } } };
       const outDir = nextOutDir();
       const error = await rejectionOf(importFiles(fx.engine, { files: [good, bad], schema, outDir }));
       expect(error).toMatchObject({ file: bad, line: 3, column: 'a' });
@@ -212,7 +212,7 @@ describe('import', () => {
     it('Parquet: a type that does not fit', async () => {
       const parquet = path.join(inputs, 'typed.parquet');
       await fx.engine.run(`COPY (SELECT 'x' AS id, 1.5 AS amount) TO '${parquet}' (FORMAT parquet)`);
-      const schema: NarrativeSchema = { type: 'object', properties: { id: { type: 'long' }, amount: { type: 'double' } } };
+      const schema: DatasetSchema = { type: 'object', properties: { id: { type: 'long' }, amount: { type: 'double' } } };
       const error = await rejectionOf(importFiles(fx.engine, { files: [parquet], schema, outDir: nextOutDir() }));
       expect(error).toBeInstanceOf(SchemaMismatchError);
       expect(String((error as Error).message)).toContain('id: expected long, found string');
@@ -220,7 +220,7 @@ describe('import', () => {
 
     it('JSON lines: an attribute outside the schema, nested included', async () => {
       const jsonl = await file('extra.jsonl', '{"a": 1, "o": {"x": 1, "y": 2}}\n');
-      const schema: NarrativeSchema = {
+      const schema: DatasetSchema = {
         type: 'object',
         properties: { a: { type: 'long' }, o: { type: 'object', properties: { x: { type: 'long' } } } },
       };

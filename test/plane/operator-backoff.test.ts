@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Backoff, sleep } from '../../src/plane/operator/backoff.js';
 import { withApiRetry, GaveUpError } from '../../src/plane/operator/api-retry.js';
 import { OutageLog } from '../../src/plane/operator/outage-log.js';
 import { classifyFailure, FatalError, RetryableError } from '../../src/plane/operator/index.js';
 import { toEngineError } from '../../src/plane/engine/engine-errors.js';
+import { settle } from '../support/fake-time.js';
 import { captureLogger, down, stale } from './operator-test-kit.js';
 
 describe('Backoff', () => {
@@ -23,27 +24,47 @@ describe('Backoff', () => {
     expect(b.attempts).toBe(1);
   });
 
-  it('sleep resolves false at once when aborted', async () => {
-    const c = new AbortController();
-    const started = Date.now();
-    const pending = sleep(60_000, c.signal);
-    c.abort();
-    expect(await pending).toBe(false);
-    expect(Date.now() - started).toBeLessThan(1_000);
-    expect(await sleep(1)).toBe(true);
+  describe('sleep (fake timers)', () => {
+    beforeEach(() => { vi.useFakeTimers(); });
+    afterEach(() => { vi.useRealTimers(); });
+
+    it('resolves true after exactly its delay', async () => {
+      expect(await settle(sleep(250))).toEqual({ value: true, elapsedMs: 250 });
+    });
+
+    it('resolves false at once when aborted, and leaves no timer behind', async () => {
+      const c = new AbortController();
+      const pending = sleep(60_000, c.signal);
+      expect(vi.getTimerCount()).toBe(1);
+      c.abort();
+      expect(await settle(pending)).toEqual({ value: false, elapsedMs: 0 });
+      expect(vi.getTimerCount()).toBe(0);
+      expect(await settle(sleep(60_000, c.signal))).toEqual({ value: false, elapsedMs: 0 }); // already aborted
+    });
   });
 });
 
-describe('withApiRetry', () => {
-  it('retries transient failures, returns the first success, and logs one outage', async () => {
+describe('withApiRetry (fake timers)', () => {
+  beforeEach(() => { vi.useFakeTimers(); });
+  afterEach(() => {
+    expect(vi.getTimerCount()).toBe(0); // no retry left scheduled
+    vi.useRealTimers();
+  });
+
+  /** No jitter, so that the retries come at exact fake times: delays of 50, 100, 200, 400, 500, 500... ms. */
+  const backoff = { initialMs: 100, maxMs: 1_000, random: () => 0 };
+
+  it('retries transient failures with backoff, returns the first success, and logs one outage', async () => {
     const { log, lines } = captureLogger();
-    let calls = 0;
-    const value = await withApiRetry(async () => {
-      if (++calls < 4) throw down();
+    const calledAt: number[] = [];
+    const t0 = Date.now();
+    const result = await settle(withApiRetry(async () => {
+      calledAt.push(Date.now() - t0);
+      if (calledAt.length < 4) throw down();
       return 'ok';
-    }, { what: 'test', outage: new OutageLog(log), backoff: { initialMs: 1, maxMs: 5 } });
-    expect(value).toBe('ok');
-    expect(calls).toBe(4);
+    }, { what: 'test', outage: new OutageLog(log), backoff }));
+    expect(result).toEqual({ value: 'ok', elapsedMs: 350 });
+    expect(calledAt).toEqual([0, 50, 150, 350]);
     expect(lines.map((l) => l['msg'])).toEqual(['jobplane API unreachable; retrying with backoff', 'jobplane API reachable again']);
     expect(lines[1]).toMatchObject({ failed_calls: 3 });
   });
@@ -51,17 +72,25 @@ describe('withApiRetry', () => {
   it('passes a refusal through at once', async () => {
     const { log } = captureLogger();
     let calls = 0;
-    await expect(withApiRetry(async () => { calls++; throw stale(); }, { what: 'test', outage: new OutageLog(log) })).rejects.toMatchObject({ status: 409 });
+    const refused = withApiRetry(async () => { calls++; throw stale(); }, { what: 'test', outage: new OutageLog(log), backoff });
+    await expect(settle(refused)).rejects.toMatchObject({ status: 409 });
     expect(calls).toBe(1);
   });
 
-  it('stops with GaveUpError when told to', async () => {
+  it('stops with GaveUpError when told to, at once, mid-backoff', async () => {
     const { log } = captureLogger();
     const giveUp = new AbortController();
-    setTimeout(() => giveUp.abort(), 30);
-    await expect(withApiRetry(async () => { throw down(); }, {
-      what: 'test', outage: new OutageLog(log), backoff: { initialMs: 5, maxMs: 10 }, giveUp: giveUp.signal,
-    })).rejects.toBeInstanceOf(GaveUpError);
+    let calls = 0;
+    const retrying = withApiRetry(async () => { calls++; throw down(); }, {
+      what: 'test', outage: new OutageLog(log), backoff, giveUp: giveUp.signal,
+    });
+    await vi.advanceTimersByTimeAsync(400); // calls at 0, 50, 150 and 350 ms; the next one would be at 750
+    expect(calls).toBe(4);
+    giveUp.abort();
+    const stopped = await settle(retrying.then(() => 'resolved', (err: unknown) => err));
+    expect(stopped.value).toBeInstanceOf(GaveUpError);
+    expect(stopped.elapsedMs).toBe(0); // no fake time passed: the pending backoff was not waited out
+    expect(calls).toBe(4);
   });
 });
 

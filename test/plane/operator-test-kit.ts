@@ -28,7 +28,7 @@ export function claimedJob(extra: Partial<Job> = {}): Job {
   return {
     job_id: '11111111-1111-4111-8111-111111111111', company_id: 1, data_plane_id: '22222222-2222-4222-8222-222222222222',
     compute_pool_id: null, execution_cluster: { type: 'shared' }, request_source: { type: 'api_user', company_id: 1, user_id: 1 },
-    state: 'running', type: 'test', input: {}, executor: 'job-executor-a', failures: [], idempotency_key: 'k', result: null,
+    state: 'running', type: 'test', input: {}, inputs: [], progress: null, executor: 'job-executor-a', failures: [], idempotency_key: 'k', result: null,
     priority: 0, attempt: 3, max_attempts: 5, lease_expires_at: now, retry_at: null, cancel_requested_at: null,
     created_at: now, updated_at: now, dequeued_at: now, ended_at: null, ...extra,
   };

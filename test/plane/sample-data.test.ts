@@ -6,7 +6,7 @@ import {
 } from '../../src/plane/sample-data/dataset-6402.js';
 import { SEED_QUERY_DUCKDB } from '../../src/plane/sample-data/seed-query.js';
 import { bindDatasets } from '../../src/plane/storage/bind-datasets.js';
-import { narrativeTypeOf } from '../../src/plane/storage/narrative-schema.js';
+import { attributeOfDuckType } from '../../src/plane/engine/duckdb-types.js';
 import { snapshotDir } from '../../src/plane/storage/snapshot-layout.js';
 import type { WrittenSnapshot } from '../../src/plane/storage/write-snapshot.js';
 import { usePlaneFixture } from './plane-fixtures.js';
@@ -47,7 +47,7 @@ describe('sample dataset 6402', () => {
       { datasetId: SAMPLE_DATASET_ID, schema: SAMPLE_DATASET_SCHEMA, files: written.files.map((f) => f.path) },
     ]);
     const columns = await fx.engine.describe('SELECT * FROM ds_6402');
-    const actual = Object.fromEntries(columns.map((c) => [c.name, narrativeTypeOf(c.type)]));
+    const actual = Object.fromEntries(columns.map((c) => [c.name, attributeOfDuckType(c.type)]));
     expect(actual).toEqual(SAMPLE_DATASET_SCHEMA.properties);
   });
 

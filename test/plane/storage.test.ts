@@ -2,14 +2,14 @@ import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bindDatasets } from '../../src/plane/storage/bind-datasets.js';
-import type { NarrativeSchema } from '../../src/plane/storage/narrative-schema.js';
+import type { DatasetSchema } from '../../src/core/dataset-schema.js';
 import { newSnapshotId, snapshotDir } from '../../src/plane/storage/snapshot-layout.js';
 import { sweepOrphans } from '../../src/plane/storage/sweep-orphans.js';
-import { manifestFor } from '../../src/plane/storage/write-mode.js';
+import { manifestFor } from '../../src/core/snapshot-manifest.js';
 import { writeSnapshot } from '../../src/plane/storage/write-snapshot.js';
 import { listTree, rejectionOf, usePlaneFixture } from './plane-fixtures.js';
 
-const SCHEMA: NarrativeSchema = {
+const SCHEMA: DatasetSchema = {
   type: 'object',
   properties: {
     id: { type: 'long' },
@@ -78,7 +78,7 @@ describe('bind, write, read back', () => {
 
   it('casts the result to the dataset schema (an INTEGER literal is stored as long)', async () => {
     const outDir = snapshotDir(fx.root, 12, newSnapshotId());
-    const schema: NarrativeSchema = { type: 'object', properties: { x: { type: 'long' } } };
+    const schema: DatasetSchema = { type: 'object', properties: { x: { type: 'long' } } };
     const written = await writeSnapshot(fx.engine, { sql: 'SELECT 1 AS x', outDir, schema });
     const [row] = await fx.engine.run(`SELECT typeof(x) AS t FROM read_parquet('${written.files[0]?.path}')`);
     expect(row).toEqual({ t: 'BIGINT' });

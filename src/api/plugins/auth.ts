@@ -41,6 +41,12 @@ const unauthenticated = (why: string) => new DomainError('unauthenticated', why)
  */
 async function authPlugin(app: FastifyInstance, opts: { tokens: TokenCache }): Promise<void> {
   app.decorateRequest('identity', undefined);
+  // Each operation's permission in the OpenAPI document (`x-permission: "jobs:write"`): for clients, and for the
+  // auth-matrix test that derives what every endpoint must answer from the document (test/security/).
+  app.addHook('onRoute', (route) => {
+    const need = route.config?.auth;
+    if (need && route.schema) (route.schema as Record<string, unknown>)['x-permission'] = `${need.resource}:${need.access}`;
+  });
   app.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config;
     // Unknown routes fall through to the 404 handler; the docs UI and its assets are public.

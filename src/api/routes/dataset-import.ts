@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { visibleDataset } from '../visible-dataset.js';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -43,10 +44,7 @@ export default async function datasetImportRoutes(fastify: FastifyInstance): Pro
     },
   }, async (request, reply) => {
     const identity = identityOf(request);
-    const dataset = await datasetGet(app.db, identity.companyId, request.params.dataset_id);
-    if (!dataset || (identity.dataPlaneId !== null && identity.dataPlaneId !== dataset.data_plane_id)) {
-      throw notFound(`dataset ${request.params.dataset_id}`);
-    }
+    const dataset = await visibleDataset(app.db, identity, request.params.dataset_id);
     if (dataset.materialized_view_config !== null) {
       throw new DomainError('conflict', `dataset ${dataset.id} is a materialized view: its snapshots come from its query, not from imports`);
     }

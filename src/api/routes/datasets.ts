@@ -1,8 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import { visibleDataset as visibleDatasetOf } from '../visible-dataset.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
+import { RowsResult } from '../schemas/job-inputs.js';
 import { DomainError, notFound } from '../../core/errors.js';
 import { validateDatasetSchema } from '../../nql/schema.js';
+import type { DatasetSchema } from '../../core/dataset-schema.js';
 import { datasetCreate, datasetGet, datasetGetOnPlane, datasetList, type Dataset } from '../../store/datasets.js';
 import { columnStatsGet, snapshotGet, snapshotList } from '../../store/snapshots.js';
 import { companyGet } from '../../store/companies.js';
@@ -10,8 +13,11 @@ import { dataPlaneGet } from '../../store/data-planes.js';
 import { identityOf, type Identity } from '../plugins/auth.js';
 import { pageOf, pageOfRecords } from '../pagination.js';
 import { problemResponses } from '../schemas/common.js';
+import { MAX_PREVIEW_ROWS } from '../../core/job-types.js';
+import { readSnapshotRows } from '../plane-reads.js';
+import { requestLifetime } from '../request-lifetime.js';
 import {
-  ColumnStats, CreateDatasetBody, DatasetParams, ListQuery, Page, Snapshot, SnapshotParams,
+  ColumnStats, CreateDatasetBody, DatasetParams, ListQuery, Page, RowsPage, RowsQuery, Snapshot, SnapshotParams,
 } from '../schemas/datasets.js';
 
 const READ = { auth: { resource: 'datasets', access: 'read' } } as const;
@@ -21,14 +27,7 @@ export default async function datasetRoutes(fastify: FastifyInstance): Promise<v
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['datasets'];
 
-  /** A user token sees its company's datasets; an operator token the datasets of its plane (it reads their data). */
-  const visibleDataset = async (identity: Identity, id: number): Promise<Dataset> => {
-    const dataset = identity.dataPlaneId !== null
-      ? await datasetGetOnPlane(app.db, identity.dataPlaneId, id)
-      : await datasetGet(app.db, identity.companyId, id);
-    if (!dataset) throw notFound(`dataset ${id}`);
-    return dataset;
-  };
+  const visibleDataset = (identity: Identity, id: number): Promise<Dataset> => visibleDatasetOf(app.db, identity, id);
 
   app.post('/datasets', {
     config: WRITE,
@@ -55,7 +54,7 @@ export default async function datasetRoutes(fastify: FastifyInstance): Promise<v
     }
     const dataset = await datasetCreate(app.db, {
       companyId: identity.companyId, dataPlaneId: planeId, name: b.name, displayName: b.display_name ?? b.name,
-      description: b.description ?? null, schema: b.schema as Record<string, unknown>, status: 'active',
+      description: b.description ?? null, schema: b.schema as DatasetSchema /* validated above */, status: 'active',
       writeMode: b.write_mode ?? 'append', tags: [], retentionPolicy: { type: 'retain_everything' }, materializedViewConfig: null,
     });
     if (!dataset) throw new DomainError('conflict', `a dataset named "${b.name}" already exists`);
@@ -67,7 +66,8 @@ export default async function datasetRoutes(fastify: FastifyInstance): Promise<v
     schema: { tags, summary: 'List datasets', querystring: ListQuery, response: { 200: Page(Type.Ref('Dataset')), ...problemResponses(400, 401, 403) } },
   }, async (request) => {
     const { limit, offset, page } = pageOf(request.query);
-    const { records, total } = await datasetList(app.db, identityOf(request).companyId, limit, offset);
+    const identity = identityOf(request);
+    const { records, total } = await datasetList(app.db, identity.companyId, limit, offset, identity.dataPlaneId);
     return pageOfRecords(page, limit, total, records);
   });
 
@@ -94,6 +94,26 @@ export default async function datasetRoutes(fastify: FastifyInstance): Promise<v
     const snapshot = await snapshotGet(app.db, dataset.id, request.params.snapshot_id);
     if (!snapshot) throw notFound(`snapshot ${request.params.snapshot_id} of dataset ${dataset.id}`);
     return snapshot;
+  });
+
+  app.get('/datasets/:dataset_id/snapshots/:snapshot_id/rows', {
+    config: READ,
+    schema: {
+      tags, summary: 'Read a page of a snapshot\'s rows',
+      description: `At most ${MAX_PREVIEW_ROWS} rows, in the order of the snapshot's files, nested attributes as objects. ` +
+        'The control plane does not read plane storage: the snapshot\'s data plane reads them (a datasets_sample job, ' +
+        'shown in the job list) and this request waits for it, up to 30 s (then 503 naming the job; ask again).',
+      params: SnapshotParams, querystring: RowsQuery,
+      response: { 200: RowsPage, ...problemResponses(400, 401, 403, 404, 503) },
+    },
+  }, async (request, reply) => {
+    const identity = identityOf(request);
+    const dataset = await visibleDataset(identity, request.params.dataset_id);
+    const snapshot = await snapshotGet(app.db, dataset.id, request.params.snapshot_id);
+    if (!snapshot) throw notFound(`snapshot ${request.params.snapshot_id} of dataset ${dataset.id}`);
+    const job = await readSnapshotRows(app, identity, { datasetId: dataset.id, dataPlaneId: dataset.data_plane_id, snapshotId: snapshot.snapshot_id },
+      { limit: request.query.limit ?? 100, offset: request.query.offset ?? 0 }, requestLifetime(app, reply));
+    return { dataset_id: dataset.id, snapshot_id: snapshot.snapshot_id, job_id: job.job_id, ...(job.result as Static<typeof RowsResult>) };
   });
 
   app.get('/datasets/:dataset_id/snapshots/:snapshot_id/column-stats', {

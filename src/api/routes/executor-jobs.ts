@@ -1,29 +1,38 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import { DomainError, notFound } from '../../core/errors.js';
+import { bodyError, DomainError, notFound } from '../../core/errors.js';
+import type { Job, JobInput } from '../../core/job.js';
 import type { Identity } from '../plugins/auth.js';
 import { identityOf, jobScopeOf } from '../plugins/auth.js';
 import { problemResponses } from '../schemas/common.js';
-import { ClaimBody, ClaimResponse, CompleteBody, FailBody, HeartbeatBody, HeartbeatResponse, JobIdParams } from '../schemas/jobs.js';
+import {
+  BATCH_ITEM_STATUSES, BatchResults, ClaimBody, ClaimResponse, CompleteBatchBody, CompleteBody, FailBatchBody, FailBody, HeartbeatBatchBody,
+  HeartbeatBody, HeartbeatResponse, JobIdParams,
+} from '../schemas/jobs.js';
 import { jobClaim } from '../../store/job-claims.js';
-import { jobComplete, jobFail, jobHeartbeat, type Fence } from '../../store/job-transitions.js';
+import type { JobScope } from '../../store/job-columns.js';
+import type { Fence, TransitionResult } from '../../store/job-transitions.js';
 import { jobGet } from '../../store/jobs.js';
-import { snapshotCommitWithJob } from '../../store/snapshots.js';
-import { SnapshotManifest } from '../schemas/datasets.js';
-import { dataPlaneGetById } from '../../store/data-planes.js';
-import { executorGet } from '../../store/executors.js';
+import type { CompletionWithExtras } from '../job-types/index.js';
 import { longPoll, requestLifetime } from '../request-lifetime.js';
-import { jobAfterTransition } from './transition-effects.js';
+import { toDomainError } from '../problems.js';
 
 const JOB_WRITE = { auth: { resource: 'jobs', access: 'write' } } as const;
 
 const executorActor = (executor: string) => ({ type: 'executor' as const, executor });
 
+type CompleteItem = Static<typeof CompleteBody> & { job_id: string };
+type BatchStatus = (typeof BATCH_ITEM_STATUSES)[number];
+type FailItem = Static<typeof FailBody> & { job_id: string };
+type HeartbeatItem = Static<typeof HeartbeatBody> & { job_id: string };
+
 /**
- * The executor-facing half of the Jobs API: claim (long-poll), heartbeat, complete, fail. Every call after the
- * claim carries the lease (executor + attempt); a stale lease gets 409 and changes nothing, so a zombie executor
- * can never complete a job that was reclaimed, rescheduled or finished.
+ * The executor-facing half of the Jobs API: claim (long-poll), heartbeat, complete, fail, one job per request or
+ * many (`POST /jobs/complete|fail|heartbeat` with a list). Every call after the claim carries the lease (executor +
+ * attempt); a stale lease gets 409 (or, in a batch, that item alone is refused) and changes nothing, so a zombie
+ * executor can never complete a job that was reclaimed, rescheduled or finished. Concurrent writes of one kind share
+ * a statement (group commit, src/api/job-writes.ts), however they arrived.
  */
 export default async function executorJobRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -34,31 +43,29 @@ export default async function executorJobRoutes(fastify: FastifyInstance): Promi
     schema: {
       tags, summary: 'Claim jobs (operator)',
       description: 'Moves up to `limit` claimable jobs of the plane to running for this executor, highest priority ' +
-        'then oldest first, honoring its slots, compute pool limit, dedicated jobs and types. With `wait_ms` it ' +
-        'long-polls until a job becomes claimable. Headers x-jobplane-lease-ms and x-jobplane-heartbeat-ms say how ' +
-        'often to heartbeat.',
+        'then oldest first, honoring its slots, compute pool limit, dedicated jobs and types, in one statement. With ' +
+        '`wait_ms` it long-polls until a job becomes claimable. Headers x-jobplane-lease-ms and x-jobplane-heartbeat-ms ' +
+        'say how often to heartbeat.',
       body: ClaimBody, response: { 200: ClaimResponse, ...problemResponses(400, 401, 403, 404, 409) },
     },
   }, async (request, reply) => {
     const identity = identityOf(request);
     const b = request.body;
-    await checkPlane(app, identity, b.data_plane_id);
+    // An operator token claims on its own plane only; a user token's plane is checked inside the claim statement.
+    if (identity.dataPlaneId !== null && identity.dataPlaneId !== b.data_plane_id) throw notFound(`data plane ${b.data_plane_id}`);
+    const started = performance.now();
     // Claims come from registered executors only: their slots, pool and types are what routing honours, and a
     // deregistered executor (whose jobs were just released) must not take them back. `run` keeps the seed's
-    // contract and accepts any executor id.
-    const registration = await executorGet(app.db, b.executor);
-    if (!registration) throw notFound(`executor ${b.executor} (register it with POST /executors first)`);
-    if (registration.data_plane_id !== b.data_plane_id) {
-      throw new DomainError('conflict', `executor ${b.executor} is registered on data plane ${registration.data_plane_id}`);
-    }
-    const started = performance.now();
+    // contract and accepts any executor id. The registration is read by the claim statement itself.
     const records = await longPoll({
       waitMs: b.wait_ms ?? 0, pollMs: app.apiConfig.claimPollMs, stop: requestLifetime(app, reply),
-      look: () => claim(app, b),
+      look: () => claim(app, identity, b),
       wake: (ms, stop) => app.signals.wait(b.data_plane_id, ms, stop),
     });
     app.metrics.claimWait.observe({ outcome: records.length > 0 ? 'claimed' : 'empty' }, (performance.now() - started) / 1000);
-    for (const job of records) app.metrics.recordTransition(job.type, null, 'running', 'claim');
+    await app.effects.applied(records.map((job) => ({
+      action: 'claim', type: job.type, dataPlaneId: job.data_plane_id, executor: job.executor, from: null, to: job.state,
+    })));
     reply.header('x-jobplane-lease-ms', app.apiConfig.leaseMs).header('x-jobplane-heartbeat-ms', app.apiConfig.heartbeatMs);
     return { records };
   });
@@ -71,13 +78,9 @@ export default async function executorJobRoutes(fastify: FastifyInstance): Promi
       params: JobIdParams, body: HeartbeatBody, response: { 200: HeartbeatResponse, ...problemResponses(400, 401, 403, 404, 409) },
     },
   }, async (request) => {
-    const identity = identityOf(request);
-    const { executor, attempt, progress } = request.body;
-    const { job_id } = request.params;
-    const result = await jobHeartbeat(app.db, job_id, jobScopeOf(identity), { executor, attempt }, app.apiConfig.leaseMs,
-      progress, executorActor(executor));
-    const job = await jobAfterTransition(app, result, 'heartbeat', job_id, { executor, attempt });
-    return { state: job.state, cancel_requested: job.state === 'pending_cancellation', lease_expires_at: job.lease_expires_at! };
+    const item = { ...request.body, job_id: request.params.job_id };
+    const job = await app.effects.outcome(await heartbeat(app, jobScopeOf(identityOf(request)), item), 'heartbeat', item.job_id, fenceOf(item));
+    return heartbeatReply(job);
   });
 
   app.post('/jobs/:job_id/complete', {
@@ -88,14 +91,8 @@ export default async function executorJobRoutes(fastify: FastifyInstance): Promi
       params: JobIdParams, body: CompleteBody, response: { 200: Type.Ref('Job'), ...problemResponses(400, 401, 403, 404, 409) },
     },
   }, async (request) => {
-    const identity = identityOf(request);
-    const { executor, attempt, result, snapshot } = request.body;
-    const { job_id } = request.params;
-    const fence = { executor, attempt };
-    if (snapshot) return completeWithSnapshot(app, identity, job_id, fence, result as Record<string, unknown>, snapshot);
-    const outcome = await jobComplete(app.db, job_id, jobScopeOf(identity), fence, result as Record<string, unknown>,
-      executorActor(executor));
-    return jobAfterTransition(app, outcome, 'complete', job_id, fence);
+    const item = { ...request.body, job_id: request.params.job_id };
+    return app.effects.outcome(await complete(app, jobScopeOf(identityOf(request)), item), 'complete', item.job_id, fenceOf(item));
   });
 
   app.post('/jobs/:job_id/fail', {
@@ -107,68 +104,163 @@ export default async function executorJobRoutes(fastify: FastifyInstance): Promi
       params: JobIdParams, body: FailBody, response: { 200: Type.Ref('Job'), ...problemResponses(400, 401, 403, 404, 409) },
     },
   }, async (request) => {
-    const identity = identityOf(request);
-    const { executor, attempt, failure, retryable } = request.body;
-    const { job_id } = request.params;
-    const outcome = await jobFail(app.db, job_id, jobScopeOf(identity), { executor, attempt }, {
-      failure: { message: failure.message, timestamp: new Date().toISOString(), value: (failure.value ?? {}) as Record<string, unknown> },
-      retryable: retryable ?? true,
-      retry: app.apiConfig.retry,
-    }, executorActor(executor));
-    return jobAfterTransition(app, outcome, 'fail', job_id, { executor, attempt });
+    const item = { ...request.body, job_id: request.params.job_id };
+    return app.effects.outcome(await fail(app, jobScopeOf(identityOf(request)), item), 'fail', item.job_id, fenceOf(item));
+  });
+
+  const batchDoc = (what: string) => `${what} several jobs in one request, each item with its own lease, judged alone ` +
+    'and answered in request order: a stale lease or a wrong state refuses that item only (its `status` and `problem` ' +
+    'say why). Items of concurrent requests share one statement.';
+
+  app.post('/jobs/complete', {
+    config: JOB_WRITE,
+    schema: {
+      tags, summary: 'Complete many jobs (operator)', description: batchDoc('Completes'),
+      body: CompleteBatchBody, response: { 200: BatchResults, ...problemResponses(400, 401, 403) },
+    },
+  }, async (request) => {
+    const scope = jobScopeOf(identityOf(request));
+    return { results: await batch(app, request.body.completions, 'complete', (item) => complete(app, scope, item)) };
+  });
+
+  app.post('/jobs/fail', {
+    config: JOB_WRITE,
+    schema: {
+      tags, summary: 'Fail many job attempts (operator)', description: batchDoc('Fails'),
+      body: FailBatchBody, response: { 200: BatchResults, ...problemResponses(400, 401, 403) },
+    },
+  }, async (request) => {
+    const scope = jobScopeOf(identityOf(request));
+    return { results: await batch(app, request.body.failures, 'fail', (item) => fail(app, scope, item)) };
+  });
+
+  app.post('/jobs/heartbeat', {
+    config: JOB_WRITE,
+    schema: {
+      tags, summary: 'Heartbeat many running jobs (operator)', description: batchDoc('Extends the leases of'),
+      body: HeartbeatBatchBody, response: { 200: BatchResults, ...problemResponses(400, 401, 403) },
+    },
+  }, async (request) => {
+    const scope = jobScopeOf(identityOf(request));
+    const results = await batch(app, request.body.heartbeats, 'heartbeat', (item) => heartbeat(app, scope, item));
+    // A heartbeat answers with the lease and whether to stop, not the whole job.
+    return {
+      results: results.map(({ job, ...r }) => (job
+        ? { ...r, cancel_requested: job.state === 'pending_cancellation', lease_expires_at: job.lease_expires_at! }
+        : r)),
+    };
+  });
+}
+
+const fenceOf = (item: { executor: string; attempt: number }): Fence => ({ executor: item.executor, attempt: item.attempt });
+
+const inputsOf = (inputs: Array<{ dataset_id: number; snapshot_id?: number | null }> | undefined): JobInput[] | undefined =>
+  inputs?.map((i) => ({ dataset_id: i.dataset_id, snapshot_id: i.snapshot_id ?? null }));
+
+function heartbeatReply(job: Job) {
+  return { state: job.state, cancel_requested: job.state === 'pending_cancellation', lease_expires_at: job.lease_expires_at! };
+}
+
+function heartbeat(app: FastifyInstance, scope: JobScope, item: HeartbeatItem): Promise<TransitionResult> {
+  return app.writes.heartbeat({
+    jobId: item.job_id, scope, fence: fenceOf(item), progress: item.progress, actor: executorActor(item.executor),
   });
 }
 
 /**
- * Completes a materialize-view job together with the snapshot it wrote, in one transaction: a snapshot is visible
- * if and only if its job completed. The manifest must describe the job's own dataset and result.
+ * The snapshots a completion reports having read (its lineage) must be of the datasets the job was created to read
+ * (create-checks.ts checked those are the caller's, on the job's plane), and a pinned input exactly its snapshot: an
+ * operator cannot record another tenant's dataset as a view's input. Checked only when inputs are reported.
  */
-async function completeWithSnapshot(
-  app: FastifyInstance, identity: Identity, jobId: string, fence: Fence, result: Record<string, unknown>,
-  manifest: Static<typeof SnapshotManifest>,
-) {
-  const scope = jobScopeOf(identity);
-  const job = await jobGet(app.db, jobId, scope);
-  if (!job) throw notFound(`job ${jobId}`);
-  const invalid = (pointer: string, message: string) =>
-    new DomainError('validation_failed', `body${pointer} ${message}`, { errors: [{ in: 'body', pointer, message }] });
-  if (job.type !== 'materialize-view') throw invalid('/snapshot', `is only for materialize-view jobs, not ${job.type}`);
-  if (manifest.dataset_id !== job.input['dataset_id']) throw invalid('/snapshot/dataset_id', 'must be the job\'s dataset_id');
-  if (result['snapshot_id'] !== manifest.snapshot_id) throw invalid('/result/snapshot_id', 'must be the snapshot\'s snapshot_id');
-  const prefix = `datasets/${manifest.dataset_id}/snapshots/`;
-  const foreign = manifest.files.findIndex((f) => !f.path.startsWith(prefix));
-  if (foreign >= 0) throw invalid(`/snapshot/files/${foreign}/path`, `must be under ${prefix}`);
-  const stats = manifest.column_stats
-    ? { recalculationId: manifest.column_stats.recalculation_id, stats: manifest.column_stats.stats as Record<string, unknown> }
-    : undefined;
-  const committed = await snapshotCommitWithJob(app.db, jobId, scope, fence, result, {
-    snapshotId: manifest.snapshot_id, datasetId: manifest.dataset_id, parentSnapshotId: manifest.parent_snapshot_id,
-    operation: manifest.operation, files: manifest.files, rowCount: manifest.row_count, bytes: manifest.bytes,
-    jobId, inputs: manifest.inputs,
-  }, stats, executorActor(fence.executor));
-  switch (committed.outcome) {
-    case 'committed':
-      return jobAfterTransition(app, { outcome: 'applied', job: committed.job, from: job.state }, 'complete', jobId, fence);
-    case 'job':
-      return jobAfterTransition(app, committed.result, 'complete', jobId, fence);
-    case 'parent_moved':
-      throw new DomainError('conflict', `dataset ${manifest.dataset_id} got a newer snapshot than ${manifest.parent_snapshot_id} meanwhile; fail the attempt as retryable to rebuild on it`);
-  }
+async function checkReportedInputs(app: FastifyInstance, scope: JobScope, item: CompleteItem): Promise<void> {
+  if (!item.inputs || item.inputs.length === 0) return;
+  const job = await jobGet(app.db, item.job_id, scope);
+  if (!job) throw notFound(`job ${item.job_id}`);
+  const created = new Map(job.inputs.map((i) => [i.dataset_id, i.snapshot_id]));
+  item.inputs.forEach((input, i) => {
+    if (!created.has(input.dataset_id)) {
+      throw bodyError(`/inputs/${i}/dataset_id`, `dataset ${input.dataset_id} is not an input of job ${job.job_id} (its inputs: ${[...created.keys()].join(', ') || 'none'})`);
+    }
+    const pinned = created.get(input.dataset_id);
+    if (pinned != null && input.snapshot_id !== pinned) {
+      throw bodyError(`/inputs/${i}/snapshot_id`, `job ${job.job_id} reads snapshot ${pinned} of dataset ${input.dataset_id}, not ${input.snapshot_id ?? 'null'}`);
+    }
+  });
 }
 
-function claim(app: FastifyInstance, b: { executor: string; data_plane_id: string; types?: string[] | undefined; compute_pool_id?: string | undefined; limit?: number | undefined }) {
-  return jobClaim(app.db, {
+async function complete(app: FastifyInstance, scope: JobScope, item: CompleteItem): Promise<TransitionResult> {
+  await checkReportedInputs(app, scope, item);
+  const base = {
+    jobId: item.job_id, scope, fence: fenceOf(item), result: item.result as Record<string, unknown>,
+    inputs: inputsOf(item.inputs), actor: executorActor(item.executor),
+  };
+  if (!item.snapshot && !item.column_stats) return app.writes.complete(base);
+  return completeWithExtras(app, {
+    db: app.db, ...base, manifest: item.snapshot,
+    columnStats: item.column_stats && { ...item.column_stats, stats: item.column_stats.stats as Record<string, unknown> },
+  });
+}
+
+function fail(app: FastifyInstance, scope: JobScope, item: FailItem): Promise<TransitionResult> {
+  return app.writes.fail({
+    jobId: item.job_id, scope, fence: fenceOf(item), actor: executorActor(item.executor), retryable: item.retryable ?? true,
+    failure: { message: item.failure.message, timestamp: new Date().toISOString(), value: (item.failure.value ?? {}) as Record<string, unknown> },
+  });
+}
+
+/** Each item alone: its outcome, or the problem that refused it, as one entry of the batch's answer. */
+async function batch<T extends { job_id: string; executor: string; attempt: number }>(
+  app: FastifyInstance, items: readonly T[], action: string, write: (item: T) => Promise<TransitionResult>,
+) {
+  const seen = new Set<string>();
+  return Promise.all(items.map(async (item) => {
+    try {
+      if (seen.has(item.job_id)) throw new DomainError('validation_failed', `job ${item.job_id} appears twice in this batch`);
+      seen.add(item.job_id);
+      const job = await app.effects.outcome(await write(item), action, item.job_id, fenceOf(item));
+      return { job_id: item.job_id, status: job.state as BatchStatus, job };
+    } catch (err) {
+      const problem = toDomainError(err as never);
+      if (problem.code === 'internal') throw err;
+      const byCode: Record<string, BatchStatus> = { stale_lease: 'stale_lease', not_found: 'not_found', transition_not_allowed: 'conflict', conflict: 'conflict' };
+      return { job_id: item.job_id, status: byCode[problem.code] ?? 'invalid', problem: { code: problem.code, detail: problem.message } };
+    }
+  }));
+}
+
+/** A completion that carries a snapshot or statistics: its job type commits them with the completion, atomically. */
+async function completeWithExtras(app: FastifyInstance, c: CompletionWithExtras): Promise<TransitionResult> {
+  const job = await jobGet(app.db, c.jobId, c.scope);
+  if (!job) return { outcome: 'not_found' };
+  const commit = app.jobTypes.get(job.type)?.completeWithExtras;
+  if (!commit) {
+    const pointer = c.manifest ? '/snapshot' : '/column_stats';
+    throw new DomainError('validation_failed', `body${pointer} is not accepted for ${job.type} jobs`, {
+      errors: [{ in: 'body', pointer, message: `a ${job.type} job completes with a result only` }],
+    });
+  }
+  return commit(c, job);
+}
+
+async function claim(
+  app: FastifyInstance, identity: Identity,
+  b: { executor: string; data_plane_id: string; types?: string[] | undefined; compute_pool_id?: string | undefined; limit?: number | undefined },
+): Promise<Job[]> {
+  const result = await jobClaim(app.db, {
     executor: b.executor, dataPlaneId: b.data_plane_id, types: b.types, computePoolId: b.compute_pool_id,
     limit: b.limit ?? 1, leaseMs: app.apiConfig.leaseMs,
+    companyId: identity.companyId, boundPlaneId: identity.dataPlaneId ?? undefined,
   }, executorActor(b.executor));
-}
-
-/** The caller may claim on its operator token's plane, or on a plane of its company. */
-async function checkPlane(app: FastifyInstance, identity: Identity, planeId: string): Promise<void> {
-  if (identity.dataPlaneId !== null) {
-    if (identity.dataPlaneId !== planeId) throw notFound(`data plane ${planeId}`);
-    return;
+  switch (result.outcome) {
+    case 'claimed':
+      return result.jobs;
+    case 'not_registered':
+      throw notFound(`executor ${b.executor} (register it with POST /executors first)`);
+    case 'plane_not_found':
+      throw notFound(`data plane ${b.data_plane_id}`);
+    case 'wrong_plane':
+      throw new DomainError('conflict', `executor ${b.executor} is registered on data plane ${result.registeredPlaneId}`);
+    case 'pool_not_found':
+      throw notFound(`compute pool ${b.compute_pool_id} of data plane ${b.data_plane_id}`);
   }
-  const plane = await dataPlaneGetById(app.db, planeId);
-  if (!plane || plane.company_id !== identity.companyId) throw notFound(`data plane ${planeId}`);
 }

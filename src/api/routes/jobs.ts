@@ -1,22 +1,21 @@
+import { inputsNamedBy } from '../nql-service.js';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { DomainError, notFound } from '../../core/errors.js';
-import { DEFAULT_MAX_ATTEMPTS, type JobType } from '../../core/job.js';
+import { DEFAULT_MAX_ATTEMPTS } from '../../core/job.js';
 import { jobCreate, jobEventsList, jobGet, jobList } from '../../store/jobs.js';
 import { jobCancel, jobRequestCancellation, jobReschedule } from '../../store/job-transitions.js';
-import { jobAfterTransition } from './transition-effects.js';
 import { computePoolGet, dataPlaneGet } from '../../store/data-planes.js';
 import { companyGet } from '../../store/companies.js';
-import { actorOf, identityOf, jobScopeOf } from '../plugins/auth.js';
+import { actorOf, identityOf, jobScopeOf, type Identity } from '../plugins/auth.js';
 import { problemResponses } from '../schemas/common.js';
 import {
-  CancelBody, CreateJobBody, JobEvent, JobIdParams, JobList, ListJobsQuery, MaterializeViewInput, NqlForecastInput,
+  CancelBody, CreateJobBody, JobEvent, JobIdParams, JobList, ListJobsQuery,
   RescheduleBody, RescheduleResponse, RunBody,
 } from '../schemas/jobs.js';
 import { pageOf, pageOfRecords } from '../pagination.js';
 
-const INPUT_SCHEMAS = { 'materialize-view': MaterializeViewInput, 'nql-forecast': NqlForecastInput } as const;
 
 const JOB_READ = { auth: { resource: 'jobs', access: 'read' } } as const;
 const JOB_WRITE = { auth: { resource: 'jobs', access: 'write' } } as const;
@@ -37,6 +36,7 @@ export default async function jobRoutes(fastify: FastifyInstance): Promise<void>
     const { limit, offset, page } = pageOf(q);
     const { records, total } = await jobList(app.db, jobScopeOf(identityOf(request)), {
       state: q.state, type: q.type, dataPlaneId: q.data_plane_id, datasetId: q.dataset_id,
+      createdAfter: q.created_after, createdBefore: q.created_before,
       orderBy: q.order_by ?? 'created_at_desc', limit, offset,
     });
     return pageOfRecords(page, limit, total, records);
@@ -52,16 +52,14 @@ export default async function jobRoutes(fastify: FastifyInstance): Promise<void>
   }, async (request, reply) => {
     const identity = identityOf(request);
     const body = request.body;
-    const inputSchema = INPUT_SCHEMAS[body.type as keyof typeof INPUT_SCHEMAS];
-    if (inputSchema) {
-      app.validators.validateNested(inputSchema, body.input, '/input');
-    } else if (!app.apiConfig.extraJobTypes.includes(body.type)) {
-      const known = [...Object.keys(INPUT_SCHEMAS), ...app.apiConfig.extraJobTypes];
+    const type = app.jobTypes.get(body.type);
+    if (!type) {
       throw new DomainError('validation_failed', `unknown job type "${body.type}"`, {
-        errors: [{ in: 'body', pointer: '/type', message: `must be one of ${known.map((t) => JSON.stringify(t)).join(', ')}` }],
+        errors: [{ in: 'body', pointer: '/type', message: `must be one of ${app.jobTypes.types().map((t) => JSON.stringify(t)).join(', ')}` }],
       });
     }
-    const dataPlaneId = await resolveDataPlane(app, identity.companyId, body.data_plane_id);
+    if (type.input) app.validators.validateNested(type.input, body.input, '/input');
+    const dataPlaneId = await resolveDataPlane(app, identity, body.data_plane_id);
     if (body.compute_pool_id !== undefined) {
       const pool = await computePoolGet(app.db, body.compute_pool_id);
       if (!pool || pool.data_plane_id !== dataPlaneId) {
@@ -69,16 +67,20 @@ export default async function jobRoutes(fastify: FastifyInstance): Promise<void>
           { errors: [{ in: 'body', pointer: '/compute_pool_id', message: 'is not a compute pool of the job\'s data plane' }] });
       }
     }
+    const input = body.input as Record<string, unknown>;
+    const inputs = body.inputs !== undefined
+      ? body.inputs.map((i) => ({ dataset_id: i.dataset_id, snapshot_id: i.snapshot_id ?? null }))
+      : await inputsNamedBy(app.db, identity.companyId, input['nql']);
+    await app.jobTypes.checkCreate(type, { db: app.db, companyId: identity.companyId, dataPlaneId, input, inputs });
     const { job, created } = await jobCreate(app.db, {
       companyId: identity.companyId, dataPlaneId, computePoolId: body.compute_pool_id ?? null,
       executionCluster: body.execution_cluster?.type ?? 'shared',
       requestSource: { type: 'api_user', company_id: identity.companyId, user_id: identity.userId ?? 0 },
-      type: body.type as JobType, input: body.input as Record<string, unknown>, idempotencyKey: body.idempotency_key,
+      type: type.type, input, inputs, idempotencyKey: body.idempotency_key,
       maxAttempts: body.max_attempts ?? DEFAULT_MAX_ATTEMPTS, priority: body.priority ?? 0,
     }, actorOf(identity));
     if (created) {
-      app.metrics.recordTransition(job.type, null, job.state, 'create');
-      await app.signals.notify(job.data_plane_id);
+      await app.effects.applied([{ action: 'create', type: job.type, dataPlaneId: job.data_plane_id, executor: null, from: null, to: job.state }]);
     }
     return reply.status(created ? 201 : 200).send(job);
   });
@@ -117,10 +119,10 @@ export default async function jobRoutes(fastify: FastifyInstance): Promise<void>
   }, async (request) => {
     const identity = identityOf(request);
     const { job_id } = request.params;
-    const result = await app.runs.run({
+    const result = await app.writes.run({
       jobId: job_id, scope: jobScopeOf(identity), executor: request.body.executor, actor: actorOf(identity),
     });
-    return jobAfterTransition(app, result, 'run', job_id);
+    return app.effects.outcome(result, 'run', job_id);
   });
 
   app.post('/jobs/:job_id/reschedule', {
@@ -138,7 +140,7 @@ export default async function jobRoutes(fastify: FastifyInstance): Promise<void>
     const { job_id } = request.params;
     const result = await jobReschedule(app.db, job_id, jobScopeOf(identity), request.body.force ?? false,
       actorOf(identity));
-    const job = await jobAfterTransition(app, result, request.body.force ? 'reschedule_forced' : 'reschedule', job_id);
+    const job = await app.effects.outcome(result, request.body.force ? 'reschedule_forced' : 'reschedule', job_id);
     return { outcome: result.outcome === 'applied' ? 'rescheduled' as const : 'skipped_terminal' as const, job };
   });
 
@@ -155,7 +157,7 @@ export default async function jobRoutes(fastify: FastifyInstance): Promise<void>
     const identity = identityOf(request);
     const { job_id } = request.params;
     const result = await jobRequestCancellation(app.db, job_id, jobScopeOf(identity), actorOf(identity));
-    return jobAfterTransition(app, result, 'request_cancellation', job_id);
+    return app.effects.outcome(result, 'request_cancellation', job_id);
   });
 
   app.post('/jobs/:job_id/cancel', {
@@ -180,7 +182,7 @@ export default async function jobRoutes(fastify: FastifyInstance): Promise<void>
     const fence = executor !== undefined && attempt !== undefined ? { executor, attempt } : undefined;
     const actor = fence ? { type: 'executor' as const, executor: fence.executor } : actorOf(identity);
     const result = await jobCancel(app.db, job_id, jobScopeOf(identity), actor, fence);
-    return jobAfterTransition(app, result, 'cancel', job_id, fence);
+    return app.effects.outcome(result, 'cancel', job_id, fence);
   });
 }
 
@@ -188,9 +190,21 @@ async function emptyBodyAsObject(request: { body: unknown }): Promise<void> {
   if (request.body === undefined || request.body === null) request.body = {};
 }
 
-async function resolveDataPlane(app: FastifyInstance, companyId: number, requested: string | undefined) {
+/**
+ * The job's plane: the one asked for, else the company's default. An operator token (bound to one plane) creates
+ * jobs on its own plane only: any other is "not found", as it could never drive or even read them.
+ */
+async function resolveDataPlane(app: FastifyInstance, identity: Identity, requested: string | undefined) {
+  if (identity.dataPlaneId !== null) {
+    if (requested !== undefined && requested !== identity.dataPlaneId) {
+      throw new DomainError('validation_failed', `data plane ${requested} was not found`, {
+        errors: [{ in: 'body', pointer: '/data_plane_id', message: 'an operator token creates jobs on its own data plane only' }],
+      });
+    }
+    return identity.dataPlaneId;
+  }
   if (requested !== undefined) {
-    const plane = await dataPlaneGet(app.db, companyId, requested);
+    const plane = await dataPlaneGet(app.db, identity.companyId, requested);
     if (!plane) {
       throw new DomainError('validation_failed', `data plane ${requested} was not found`, {
         errors: [{ in: 'body', pointer: '/data_plane_id', message: 'is not a data plane of your company' }],
@@ -198,7 +212,7 @@ async function resolveDataPlane(app: FastifyInstance, companyId: number, request
     }
     return plane.id;
   }
-  const company = await companyGet(app.db, companyId);
+  const company = await companyGet(app.db, identity.companyId);
   if (!company?.default_data_plane_id) {
     throw new DomainError('validation_failed', 'your company has no default data plane; pass data_plane_id', {
       errors: [{ in: 'body', pointer: '/data_plane_id', message: 'is required: the company has no default data plane' }],

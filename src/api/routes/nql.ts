@@ -5,12 +5,13 @@ import { DomainError, notFound } from '../../core/errors.js';
 import type { Job } from '../../core/job.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../../core/job.js';
 import { toValidateJson } from '../../nql/index.js';
-import { companyGet } from '../../store/companies.js';
-import { dataPlaneGet, type DataPlane } from '../../store/data-planes.js';
-import { datasetCreate, type Dataset } from '../../store/datasets.js';
-import { jobCreate, jobGet } from '../../store/jobs.js';
+import { incrementalEligibility } from '../../nql/analyzer/incremental.js';
+import { CronSchedule } from '../../core/cron-schedule.js';
+import type { MaterializedViewConfig } from '../../core/view-refresh.js';
+import { jobCreate, jobGet, type NewJob } from '../../store/jobs.js';
+import { viewCreateWithJob } from '../../store/view-jobs.js';
 import { actorOf, identityOf, jobScopeOf, type Identity } from '../plugins/auth.js';
-import { compileForPlane } from '../nql-service.js';
+import { compileNql, previewLimitOf, refuseUnsupportedViewOptions, type CompiledStatement } from '../nql-service.js';
 import { problemResponses } from '../schemas/common.js';
 import { NqlBody, NqlCompileBody, NqlCompileResponse, NqlJobParams, NqlRunBody, RunResponse } from '../schemas/nql.js';
 
@@ -22,29 +23,14 @@ export function toRunResponse(job: Job, extraInput: Record<string, unknown> = {}
   return {
     id: job.job_id, company_id: job.company_id, type: job.type, state: job.state, data_plane_id: job.data_plane_id,
     execution_cluster: job.execution_cluster, request_source: job.request_source, input: { ...job.input, ...extraInput },
-    result: job.result, failures: job.failures, idempotency_key: job.idempotency_key, created_at: job.created_at,
-    updated_at: job.updated_at, completed_at: job.ended_at,
+    inputs: job.inputs, result: job.result, failures: job.failures, idempotency_key: job.idempotency_key,
+    created_at: job.created_at, updated_at: job.updated_at, completed_at: job.ended_at,
   };
-}
-
-class Rollback extends Error {
-  constructor(readonly job: Job) { super('rollback'); }
 }
 
 export default async function nqlRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['nql'];
-
-  const planeFor = async (identity: Identity, requested: string | undefined): Promise<DataPlane> => {
-    const id = requested ?? (await companyGet(app.db, identity.companyId))?.default_data_plane_id;
-    const plane = id ? await dataPlaneGet(app.db, identity.companyId, id) : undefined;
-    if (!plane) {
-      throw new DomainError('validation_failed', `data plane ${id ?? '(default)'} was not found`, {
-        errors: [{ in: 'body', pointer: '/data_plane_id', message: 'is not a data plane of your company' }],
-      });
-    }
-    return plane;
-  };
 
   app.post('/nql/validate', {
     config: READ,
@@ -55,8 +41,7 @@ export default async function nqlRoutes(fastify: FastifyInstance): Promise<void>
     },
   }, async (request) => {
     const identity = identityOf(request);
-    const plane = await planeFor(identity, request.body.data_plane_id);
-    const compiled = await compileForPlane(app.db, identity.companyId, request.body.nql, plane);
+    const compiled = await compileNql(app.db, identity.companyId, request.body.nql, { dataPlaneId: request.body.data_plane_id });
     const byKey = new Map(compiled.datasets.flatMap((d) => [[String(d.id), d], [d.name, d]] as const));
     return toValidateJson(compiled.statement, {
       resolveTable: (path) => {
@@ -75,12 +60,13 @@ export default async function nqlRoutes(fastify: FastifyInstance): Promise<void>
     },
   }, async (request) => {
     const identity = identityOf(request);
-    const plane = await planeFor(identity, request.body.data_plane_id);
-    const dialect = request.body.dialect ?? plane.engine;
-    const compiled = await compileForPlane(app.db, identity.companyId, request.body.nql, { id: plane.id, engine: dialect });
+    const compiled = await compileNql(app.db, identity.companyId, request.body.nql, {
+      dataPlaneId: request.body.data_plane_id, dialect: request.body.dialect,
+    });
     return {
-      kind: compiled.analysis.kind, dialect, compiled_sql: compiled.compiledSql,
-      output_schema: compiled.analysis.outputSchema as unknown as Record<string, unknown>, dataset_ids: compiled.analysis.datasetIds,
+      kind: compiled.analysis.kind, dialect: compiled.dialect, data_plane_id: compiled.plane.id,
+      compiled_sql: compiled.compiledSql, output_schema: compiled.analysis.outputSchema as unknown as Record<string, unknown>,
+      dataset_ids: compiled.analysis.datasetIds,
     };
   });
 
@@ -89,65 +75,56 @@ export default async function nqlRoutes(fastify: FastifyInstance): Promise<void>
     schema: {
       tags, summary: 'Run NQL',
       description: 'EXPLAIN <select> creates an nql-forecast job. CREATE MATERIALIZED VIEW creates the view\'s dataset ' +
-        '(status pending) and a materialize-view job, atomically. A bare SELECT is refused: wrap it in one of the two.',
+        '(status pending) and a materialize-view job, atomically. A bare SELECT ... LIMIT n (n <= 1,000) creates an ' +
+        'nql-preview job whose result holds the rows. The job runs on the data plane of the datasets the statement reads.',
       body: NqlRunBody, response: { 200: RunResponse, 201: RunResponse, ...problemResponses(400, 401, 403, 409) },
     },
   }, async (request, reply) => {
     const identity = identityOf(request);
     const b = request.body;
-    const plane = await planeFor(identity, b.data_plane_id);
-    const compiled = await compileForPlane(app.db, identity.companyId, b.nql, plane);
+    const compiled = await compileNql(app.db, identity.companyId, b.nql, { dataPlaneId: b.data_plane_id });
+    const base = jobBase(identity, compiled, b);
     const { analysis } = compiled;
-    if (analysis.kind === 'select') {
-      throw new DomainError('validation_failed', 'a bare SELECT cannot run: write EXPLAIN SELECT ... for a forecast of rows and cost, ' +
-        'or CREATE MATERIALIZED VIEW "name" AS SELECT ... to materialize the result as a dataset', {
-        errors: [{ in: 'body', pointer: '/nql', message: 'must be EXPLAIN or CREATE MATERIALIZED VIEW' }],
-      });
+    if (analysis.kind === 'create_materialized_view') {
+      const view = analysis.view!;
+      refuseUnsupportedViewOptions(view, { schedules: true });
+      const statsEnabled = view.extended_stats === 'all';
+      // The view remembers its definition: what its refreshes run, what they read, whether they can be incremental.
+      const config: MaterializedViewConfig = {
+        nql: b.nql, compiled_sql: compiled.compiledSql, dialect: compiled.dialect, input_dataset_ids: analysis.datasetIds,
+        incremental: incrementalEligibility(compiled.statement), stats_enabled: statsEnabled,
+      };
+      const refresh = view.refresh_schedule === '@once' ? undefined : scheduleFromOption(view.refresh_schedule);
+      const made = await viewCreateWithJob(app.db, {
+        companyId: identity.companyId, dataPlaneId: compiled.plane.id, name: view.name, displayName: view.display_name,
+        description: view.description, schema: analysis.outputSchema, status: 'pending',
+        writeMode: view.write_mode, tags: view.tags, retentionPolicy: view.retention_policy,
+        materializedViewConfig: config as unknown as Record<string, unknown> & { nql: string },
+      }, {
+        ...base, type: 'materialize-view',
+        input: (datasetId) => ({ nql: b.nql, dataset_id: datasetId, stats_enabled: statsEnabled, compiled_sql: compiled.compiledSql }),
+      }, actorOf(identity), refresh);
+      switch (made.outcome) {
+        case 'existing':
+          return reply.status(200).send(toRunResponse(made.job));
+        case 'name_taken':
+          throw new DomainError('conflict', `a dataset named "${view.name}" already exists; choose another view name (or refresh it: POST /datasets/{id}/refresh-materialized-view)`);
+        case 'created':
+          await announceCreate(made.job);
+          return reply.status(201).send(toRunResponse(made.job, { dataset: made.dataset }));
+      }
     }
-    const base = {
-      companyId: identity.companyId, dataPlaneId: plane.id, computePoolId: null,
-      executionCluster: b.execution_cluster?.type ?? 'shared' as const,
-      requestSource: { type: 'api_user' as const, company_id: identity.companyId, user_id: identity.userId ?? 0 },
-      idempotencyKey: b.idempotency_key, maxAttempts: DEFAULT_MAX_ATTEMPTS, priority: 0,
-    };
-    if (analysis.kind === 'explain') {
-      const { job, created } = await jobCreate(app.db, {
-        ...base, type: 'nql-forecast', input: { nql: b.nql, compiled_sql: compiled.compiledSql },
-      }, actorOf(identity));
-      if (created) await app.signals.notify(plane.id);
-      return reply.status(created ? 201 : 200).send(toRunResponse(job));
-    }
-    const view = analysis.view!;
-    let dataset: Dataset | undefined;
-    let job: Job;
-    try {
-      job = await app.db.transaction(async (tx) => {
-        if (b.idempotency_key !== undefined) {
-          const prior = await tx.query<{ job_id: string }>('SELECT job_id::text AS job_id FROM jobs WHERE company_id = $1 AND idempotency_key = $2', [identity.companyId, b.idempotency_key]);
-          if (prior[0]) throw new Rollback((await jobGet(tx, prior[0].job_id, { companyId: identity.companyId }))!);
-        }
-        dataset = await datasetCreate(tx, {
-          companyId: identity.companyId, dataPlaneId: plane.id, name: view.name, displayName: view.display_name,
-          description: view.description, schema: analysis.outputSchema as never, status: 'pending',
-          writeMode: view.write_mode, tags: view.tags, retentionPolicy: view.retention_policy as never,
-          materializedViewConfig: { nql: b.nql },
-        });
-        if (!dataset) throw new DomainError('conflict', `a dataset named "${view.name}" already exists; choose another view name`);
-        const created = await jobCreate(tx, {
-          ...base, type: 'materialize-view',
-          input: { nql: b.nql, dataset_id: dataset.id, stats_enabled: view.extended_stats === 'all', compiled_sql: compiled.compiledSql },
-        }, actorOf(identity));
-        if (!created.created) throw new Rollback(created.job);
-        return created.job;
-      });
-    } catch (err) {
-      // A repeated idempotency key: nothing new was created; answer with the first job.
-      if (err instanceof Rollback) return reply.status(200).send(toRunResponse(err.job));
-      throw err;
-    }
-    await app.signals.notify(plane.id);
-    return reply.status(201).send(toRunResponse(job, { dataset }));
+    const job = analysis.kind === 'explain'
+      ? { ...base, type: 'nql-forecast', input: { nql: b.nql, compiled_sql: compiled.compiledSql } }
+      : { ...base, type: 'nql-preview', input: { nql: b.nql, compiled_sql: compiled.compiledSql, limit: previewLimitOf(analysis) } };
+    const { job: created, created: isNew } = await jobCreate(app.db, job, actorOf(identity));
+    if (isNew) await announceCreate(created);
+    return reply.status(isNew ? 201 : 200).send(toRunResponse(created));
   });
+
+  const announceCreate = (job: Job) => app.effects.applied([{
+    action: 'create', type: job.type, dataPlaneId: job.data_plane_id, executor: null, from: null, to: job.state,
+  }]);
 
   app.get('/nql/:job_id', {
     config: READ,
@@ -160,4 +137,28 @@ export default async function nqlRoutes(fastify: FastifyInstance): Promise<void>
     if (!job) throw notFound(`job ${request.params.job_id}`);
     return toRunResponse(job);
   });
+}
+
+/** REFRESH_SCHEDULE '<cron>' (in UTC): the view's schedule, active from now; a bad expression is a 400 at /nql. */
+function scheduleFromOption(cron: string) {
+  let schedule: CronSchedule;
+  try {
+    schedule = new CronSchedule(cron, 'UTC');
+  } catch (err) {
+    const message = `REFRESH_SCHEDULE: ${(err as Error).message}`;
+    throw new DomainError('validation_failed', message, { errors: [{ in: 'body', pointer: '/nql', message }] });
+  }
+  return { cron, cronZoneId: 'UTC', executionCluster: 'shared' as const, statsEnabled: null, status: 'active' as const, nextRunAt: schedule.next(new Date()) };
+}
+
+/** What every job an NQL statement creates shares: who asked, where it runs, what it reads. */
+function jobBase(
+  identity: Identity, compiled: CompiledStatement, b: { execution_cluster?: { type: 'dedicated' | 'shared' } | undefined; idempotency_key?: string | undefined },
+): Omit<NewJob, 'type' | 'input'> {
+  return {
+    companyId: identity.companyId, dataPlaneId: compiled.plane.id, computePoolId: null,
+    executionCluster: b.execution_cluster?.type ?? 'shared',
+    requestSource: { type: 'api_user', company_id: identity.companyId, user_id: identity.userId ?? 0 },
+    inputs: compiled.inputs, idempotencyKey: b.idempotency_key, maxAttempts: DEFAULT_MAX_ATTEMPTS, priority: 0,
+  };
 }

@@ -1,8 +1,9 @@
 import { Type } from 'typebox';
-import { Nullable, NullableTimestamp, PageQuery, StringEnum, Timestamp, Uuid } from './common.js';
+import { MAX_PREVIEW_ROWS } from '../../core/job-types.js';
+import { RowsResult } from './job-inputs.js';
+import { JsonObject, Nullable, NullableTimestamp, PageQuery, StringEnum, Timestamp, Uuid, Text } from './common.js';
 
-export const DatasetSchemaDoc = Type.Object({}, {
-  additionalProperties: true,
+export const DatasetSchemaDoc = JsonObject({
   description: 'Narrative dataset schema: {type: "object", properties: {<name>: {type: string|long|double|boolean|' +
     'timestamptz|date|object|array, properties?, items?, display_name?}}}',
 });
@@ -12,15 +13,15 @@ export const Dataset = Type.Object(
     id: Type.Integer(),
     company_id: Type.Integer(),
     data_plane_id: Uuid(),
-    name: Type.String(),
-    display_name: Type.String(),
-    description: Nullable(Type.String()),
+    name: Text(),
+    display_name: Text(),
+    description: Nullable(Text()),
     schema: DatasetSchemaDoc,
     status: StringEnum(['active', 'pending']),
     write_mode: StringEnum(['append', 'overwrite']),
-    tags: Type.Array(Type.String()),
+    tags: Type.Array(Text()),
     retention_policy: Type.Object({}, { additionalProperties: true }),
-    materialized_view_config: Nullable(Type.Object({ nql: Type.String() }, { additionalProperties: true })),
+    materialized_view_config: Nullable(Type.Object({ nql: Text() }, { additionalProperties: true })),
     is_narrative_managed: Type.Boolean(),
     price_cpm_usd: Type.Number(),
     latest_snapshot_id: Nullable(Type.Integer()),
@@ -35,9 +36,9 @@ export const DATASET_NAME = '^[A-Za-z0-9_]{1,256}$';
 
 export const CreateDatasetBody = Type.Object(
   {
-    name: Type.String({ pattern: DATASET_NAME, description: 'A slug: letters, digits, underscore; unique in the company.' }),
-    display_name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
-    description: Type.Optional(Type.String({ maxLength: 10_000 })),
+    name: Text({ pattern: DATASET_NAME, description: 'A slug: letters, digits, underscore; unique in the company.' }),
+    display_name: Type.Optional(Text({ minLength: 1, maxLength: 256 })),
+    description: Type.Optional(Text({ maxLength: 10_000 })),
     schema: DatasetSchemaDoc,
     write_mode: Type.Optional(StringEnum(['append', 'overwrite'], { default: 'append' })),
     data_plane_id: Type.Optional(Uuid()),
@@ -59,7 +60,13 @@ export const SnapshotParams = Type.Object(
 
 export const SnapshotFile = Type.Object(
   {
-    path: Type.String({ minLength: 1, maxLength: 1024, pattern: '^datasets/[0-9]+/snapshots/[0-9]+/[A-Za-z0-9_.=-]+$', description: 'Relative to the storage root.' }),
+    path: Text({
+      minLength: 1, maxLength: 1024,
+      // DuckDB plane: datasets/<id>/snapshots/<snapshot_id>/<file>, relative to its storage root. Spark plane:
+      // datasets/ds_<id>/<path inside the Iceberg table's location> (data/..., partition directories allowed).
+      pattern: '^datasets/([0-9]+/snapshots/[0-9]+/[A-Za-z0-9_.=-]+|ds_[0-9]+/data/([A-Za-z0-9_=-][A-Za-z0-9_.=-]*/)*[A-Za-z0-9_.=-]+)$',
+      description: 'Relative to the plane\'s storage: datasets/<id>/snapshots/<snapshot_id>/<file> (duckdb), datasets/ds_<id>/data/<file> (spark, inside the Iceberg table).',
+    }),
     rows: Type.Integer({ minimum: 0 }),
     bytes: Type.Integer({ minimum: 0 }),
   },
@@ -112,7 +119,7 @@ export const SnapshotManifest = Type.Object(
     bytes: Type.Integer({ minimum: 0 }),
     inputs: Type.Array(Type.Object({ dataset_id: Type.Integer(), snapshot_id: Nullable(Type.Integer()) }, { additionalProperties: false }), { maxItems: 1000 }),
     column_stats: Type.Optional(Type.Object(
-      { recalculation_id: Uuid(), stats: Type.Object({}, { additionalProperties: true }) },
+      { recalculation_id: Uuid(), stats: JsonObject() },
       { additionalProperties: false },
     )),
   },
@@ -127,11 +134,30 @@ export const ImportQuery = Type.Object({ format: Type.Optional(ImportFormat) }, 
 
 export const ImportCreateQuery = Type.Object(
   {
-    name: Type.String({ pattern: DATASET_NAME, description: 'The new dataset\'s name: letters, digits, underscore; unique in the company.' }),
+    name: Text({ pattern: DATASET_NAME, description: 'The new dataset\'s name: letters, digits, underscore; unique in the company.' }),
     format: Type.Optional(ImportFormat),
-    display_name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
-    description: Type.Optional(Type.String({ maxLength: 10_000 })),
+    display_name: Type.Optional(Text({ minLength: 1, maxLength: 256 })),
+    description: Type.Optional(Text({ maxLength: 10_000 })),
     write_mode: Type.Optional(StringEnum(['append', 'overwrite'], { description: 'How later imports and views write it (default append).' })),
+  },
+  { additionalProperties: false },
+);
+
+export const RowsQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PREVIEW_ROWS, default: 100 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+/** A page of a snapshot's rows, as its data plane read them (RowsResult of the datasets_sample job). */
+export const RowsPage = Type.Object(
+  {
+    dataset_id: Type.Integer(),
+    snapshot_id: Type.Integer(),
+    job_id: Uuid('The datasets_sample job that read them.'),
+    ...RowsResult.properties,
   },
   { additionalProperties: false },
 );

@@ -1,14 +1,14 @@
 import { Type } from 'typebox';
-import { Nullable, StringEnum, Timestamp, Uuid } from './common.js';
+import { Nullable, StringEnum, Timestamp, Uuid, Text } from './common.js';
 import { JobTypeSchema } from './jobs.js';
 
 export const Executor = Type.Object(
   {
-    id: Type.String({ description: 'job-executor-<uuid>' }),
+    id: Text({ description: 'job-executor-<uuid>' }),
     data_plane_id: Uuid(),
     compute_pool_id: Nullable(Uuid()),
-    name: Nullable(Type.String()),
-    types: Type.Array(Type.String(), { description: 'Job types it runs; empty = any.' }),
+    name: Nullable(Text()),
+    types: Type.Array(Text(), { description: 'Job types it runs; empty = any.' }),
     slots: Type.Integer({ description: 'Shared jobs it runs at once.' }),
     status: StringEnum(['active', 'draining'], { description: 'draining: claims nothing more.' }),
     running_jobs: Type.Integer(),
@@ -24,13 +24,13 @@ export const RegisterExecutorBody = Type.Object(
     compute_pool_id: Type.Optional(Uuid()),
     types: Type.Array(JobTypeSchema, { maxItems: 50 }),
     slots: Type.Integer({ minimum: 1, maximum: 1000 }),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    name: Type.Optional(Text({ minLength: 1, maxLength: 200 })),
   },
   { additionalProperties: false },
 );
 
 export const ExecutorParams = Type.Object(
-  { executor_id: Type.String({ pattern: '^job-executor-[0-9a-f-]{36}$' }) },
+  { executor_id: Text({ pattern: '^job-executor-[0-9a-f-]{36}$' }) },
   { additionalProperties: false },
 );
 
@@ -49,7 +49,7 @@ export const CancellationsQuery = Type.Object(
 export const Cancellations = Type.Object(
   {
     records: Type.Array(Type.Object(
-      { job_id: Type.String({ format: 'uuid' }), attempt: Type.Integer({ description: 'The lease asked to stop.' }) },
+      { job_id: Text({ format: 'uuid' }), attempt: Type.Integer({ description: 'The lease asked to stop.' }) },
       { additionalProperties: false },
     )),
   },

@@ -1,21 +1,22 @@
 import { Type } from 'typebox';
 import { JOB_STATES } from '../../core/job-states.js';
-import { EXECUTION_CLUSTER_TYPES, JOB_TYPES } from '../../core/job.js';
+import { EXECUTION_CLUSTER_TYPES } from '../../core/job.js';
+import { BUILTIN_JOB_TYPE_IDS, JOB_TYPE_PATTERN } from '../../core/job-types.js';
 import { JOB_ORDERS } from '../../store/jobs.js';
 import { SnapshotManifest } from './datasets.js';
-import { Nullable, NullableTimestamp, PageQuery, Timestamp, Uuid, StringEnum } from './common.js';
+import { JsonObject, Nullable, NullableTimestamp, PageQuery, Timestamp, Uuid, StringEnum, Text } from './common.js';
 
 export const JobStateSchema = StringEnum(JOB_STATES, {
   description: 'failed, cancelled, completed, pending, pending_cancellation, running',
 });
 /**
- * Job types are a registry: the built-in ones (JOB_TYPES) with typed inputs, plus any the server is configured
- * with (`JOBPLANE_EXTRA_JOB_TYPES`). The schema checks the form; the route checks membership.
+ * Job types are a registry (src/core/job-types.ts): the built-in ones with typed inputs, plus any the server is
+ * configured with (`JOBPLANE_EXTRA_JOB_TYPES`). The schema checks the form; the route checks membership.
  */
-export const JobTypeSchema = Type.String({
-  minLength: 1, maxLength: 100, pattern: '^[a-z][a-z0-9_-]*$',
-  description: `The type associated with the job: ${JOB_TYPES.join(' or ')} (or a type the server was configured with).`,
-  examples: [...JOB_TYPES],
+export const JobTypeSchema = Text({
+  minLength: 1, maxLength: 100, pattern: JOB_TYPE_PATTERN,
+  description: `The type associated with the job: ${BUILTIN_JOB_TYPE_IDS.join(', ')} (or a type the server was configured with).`,
+  examples: [...BUILTIN_JOB_TYPE_IDS],
 });
 export const ExecutionCluster = Type.Object(
   { type: StringEnum(EXECUTION_CLUSTER_TYPES) },
@@ -27,8 +28,8 @@ export const ExecutionCluster = Type.Object(
 
 export const Failure = Type.Object(
   {
-    message: Type.String(),
-    timestamp: Type.String({ format: 'date-time' }),
+    message: Text(),
+    timestamp: Text({ format: 'date-time' }),
     value: Type.Object({}, { additionalProperties: true, description: 'Diagnostics, e.g. the engine error.' }),
   },
   { additionalProperties: false, description: 'causes of job failure' },
@@ -36,47 +37,12 @@ export const Failure = Type.Object(
 
 export const RequestSource = Type.Object(
   {
-    type: Type.String({ description: 'api_user or process' }),
+    type: Text({ description: 'api_user or process' }),
     company_id: Type.Optional(Type.Integer()),
     user_id: Type.Optional(Nullable(Type.Integer())),
-    name: Type.Optional(Type.String()),
+    name: Type.Optional(Text()),
   },
   { additionalProperties: true, examples: [{ type: 'api_user', company_id: 1, user_id: 1248 }] },
-);
-
-export const MaterializeViewInput = Type.Object(
-  {
-    nql: Type.String({ minLength: 1, maxLength: 1_000_000 }),
-    dataset_id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
-    stats_enabled: Type.Boolean(),
-    compiled_sql: Type.String({ minLength: 1, maxLength: 1_000_000 }),
-  },
-  { additionalProperties: false, $id: 'MaterializeViewInput' },
-);
-export const NqlForecastInput = Type.Object(
-  {
-    nql: Type.String({ minLength: 1, maxLength: 1_000_000 }),
-    compiled_sql: Type.String({ minLength: 1, maxLength: 1_000_000 }),
-  },
-  { additionalProperties: false, $id: 'NqlForecastInput' },
-);
-
-export const MaterializeViewResult = Type.Object(
-  {
-    dataset_id: Type.Integer(),
-    snapshot_id: Type.Integer({ description: 'Below 2^53, so JSON clients never round it.' }),
-    recalculation_id: Nullable(Type.String({ format: 'uuid' })),
-  },
-  { additionalProperties: true },
-);
-export const ForecastResult = Type.Object(
-  {
-    rows: Type.Integer(),
-    cost: Type.Integer({ description: 'micro-cents USD' }),
-    nql_type: Type.Literal('forecast'),
-    type: Type.Literal('success'),
-  },
-  { additionalProperties: true },
 );
 
 export const Job = Type.Object(
@@ -93,13 +59,15 @@ export const Job = Type.Object(
       additionalProperties: true,
       description: 'materialize-view: {nql, dataset_id, stats_enabled, compiled_sql}; nql-forecast: {nql, compiled_sql}',
     }),
-    executor: Nullable(Type.String({ description: 'The internal job executor tied to the job.' })),
+    inputs: JobInputs('The datasets the job reads; snapshot_id is the snapshot it was bound to (lineage), once known.'),
+    executor: Nullable(Text({ description: 'The internal job executor tied to the job.' })),
     failures: Type.Array(Failure),
-    idempotency_key: Type.String({ description: 'The unique ID associated with the job.' }),
+    idempotency_key: Text({ description: 'The unique ID associated with the job.' }),
     result: Nullable(Type.Object({}, {
       additionalProperties: true,
       description: 'materialize-view: {dataset_id, snapshot_id, recalculation_id}; nql-forecast: {rows, cost, nql_type, type}',
     })),
+    progress: Nullable(Type.Object({}, { additionalProperties: true, description: 'The latest progress the executor reported with a heartbeat.' })),
     priority: Type.Integer(),
     attempt: Type.Integer({ description: 'The fencing token of the current lease (1 for the first run).' }),
     max_attempts: Type.Integer(),
@@ -114,6 +82,14 @@ export const Job = Type.Object(
   { $id: 'Job', additionalProperties: false },
 );
 
+/** The datasets a job reads (Job.inputs). */
+export function JobInputs(description: string) {
+  return Type.Array(Type.Object({
+    dataset_id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+    snapshot_id: Nullable(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+  }, { additionalProperties: false }), { maxItems: 100, description });
+}
+
 export const JobIdParams = Type.Object(
   { job_id: Uuid('Unique identifier for a job.') },
   { additionalProperties: false },
@@ -122,11 +98,12 @@ export const JobIdParams = Type.Object(
 export const CreateJobBody = Type.Object(
   {
     type: JobTypeSchema,
-    input: Type.Object({}, { additionalProperties: true, description: 'Validated against the schema of `type`.' }),
+    input: JsonObject({ description: 'Validated against the schema of `type`.' }),
+    inputs: Type.Optional(JobInputs('The datasets the job\'s compiled SQL reads (relations ds_<id>): each must be a dataset of your company on the job\'s data plane. A snapshot_id pins that snapshot. The plane binds only these. Omitted: the datasets that input.nql names, when it parses.')),
     data_plane_id: Type.Optional(Uuid('Defaults to the company\'s default data plane.')),
     compute_pool_id: Type.Optional(Uuid()),
     execution_cluster: Type.Optional(ExecutionCluster),
-    idempotency_key: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    idempotency_key: Type.Optional(Text({ minLength: 1, maxLength: 255 })),
     max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     priority: Type.Optional(Type.Integer({ minimum: -100, maximum: 100, description: 'Higher runs first.' })),
   },
@@ -135,7 +112,7 @@ export const CreateJobBody = Type.Object(
 
 export const RunBody = Type.Object(
   {
-    executor: Type.String({
+    executor: Text({
       minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9._:@/-]*$',
       description: 'Identifier of the executor that will run the job, e.g. job-executor-<uuid>.',
     }),
@@ -159,6 +136,8 @@ export const ListJobsQuery = Type.Object(
     type: Type.Optional(JobTypeSchema),
     data_plane_id: Type.Optional(Uuid()),
     dataset_id: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+    created_after: Type.Optional(Text({ format: 'date-time', description: 'Only jobs created at or after this instant.' })),
+    created_before: Type.Optional(Text({ format: 'date-time', description: 'Only jobs created before this instant.' })),
     order_by: Type.Optional(StringEnum(JOB_ORDERS, { default: 'created_at_desc' })),
     ...PageQuery,
   },
@@ -179,13 +158,13 @@ export const JobEvent = Type.Object(
   {
     id: Type.Integer(),
     job_id: Uuid(),
-    action: Type.String(),
+    action: Text(),
     from_state: Nullable(JobStateSchema),
     to_state: JobStateSchema,
     attempt: Type.Integer(),
-    executor: Nullable(Type.String()),
+    executor: Nullable(Text()),
     actor: Type.Object({}, { additionalProperties: true }),
-    at: Type.String({ format: 'date-time' }),
+    at: Text({ format: 'date-time' }),
   },
   { additionalProperties: false },
 );
@@ -211,7 +190,7 @@ export const ClaimBody = Type.Object(
 export const ClaimResponse = Type.Object({ records: Type.Array(Type.Ref('Job')) }, { additionalProperties: false });
 
 export const HeartbeatBody = Type.Object(
-  { ...LeaseFields, progress: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'Free-form progress, shown on the job.' })) },
+  { ...LeaseFields, progress: Type.Optional(JsonObject({ description: 'Free-form progress, shown on the job.' })) },
   { additionalProperties: false },
 );
 
@@ -219,7 +198,7 @@ export const HeartbeatResponse = Type.Object(
   {
     state: JobStateSchema,
     cancel_requested: Type.Boolean({ description: 'Cancellation was requested: stop, then call cancel with the lease.' }),
-    lease_expires_at: Type.String({ format: 'date-time' }),
+    lease_expires_at: Text({ format: 'date-time' }),
   },
   { additionalProperties: false },
 );
@@ -227,8 +206,13 @@ export const HeartbeatResponse = Type.Object(
 export const CompleteBody = Type.Object(
   {
     ...LeaseFields,
-    result: Type.Object({}, { additionalProperties: true, description: 'Per type: see Job.result.' }),
+    result: JsonObject({ description: 'Per type: see Job.result.' }),
     snapshot: Type.Optional(SnapshotManifest),
+    column_stats: Type.Optional(Type.Object(
+      { recalculation_id: Uuid(), snapshot_id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), stats: JsonObject() },
+      { additionalProperties: false, description: 'A datasets_calculate_column_stats run\'s statistics: stored with the completion.' },
+    )),
+    inputs: Type.Optional(JobInputs('The snapshot each input dataset was bound to (lineage): the same datasets as the job\'s inputs.')),
   },
   { additionalProperties: false, description: 'A materialize-view run sends its snapshot: it is committed with the job, atomically.' },
 );
@@ -237,7 +221,7 @@ export const FailBody = Type.Object(
   {
     ...LeaseFields,
     failure: Type.Object(
-      { message: Type.String({ minLength: 1, maxLength: 10_000 }), value: Type.Optional(Type.Object({}, { additionalProperties: true })) },
+      { message: Text({ minLength: 1, maxLength: 10_000 }), value: Type.Optional(JsonObject()) },
       { additionalProperties: false },
     ),
     retryable: Type.Optional(Type.Boolean({ default: true, description: 'false: do not retry (e.g. a SQL syntax error).' })),
@@ -251,4 +235,39 @@ export const CancelBody = Type.Object(
     attempt: Type.Optional(LeaseFields.attempt),
   },
   { additionalProperties: false, description: 'Empty for a user; an executor acknowledging a cancellation passes its lease.' },
+);
+
+/** Batches of executor writes: up to 100 items, each judged alone (its own lease), answered in request order. */
+const JobIdField = Uuid('The job this item is for.');
+const MAX_BATCH_ITEMS = 100;
+
+export const CompleteBatchBody = Type.Object(
+  { completions: Type.Array(Type.Object({ job_id: JobIdField, ...CompleteBody.properties }, { additionalProperties: false }), { minItems: 1, maxItems: MAX_BATCH_ITEMS }) },
+  { additionalProperties: false },
+);
+export const FailBatchBody = Type.Object(
+  { failures: Type.Array(Type.Object({ job_id: JobIdField, ...FailBody.properties }, { additionalProperties: false }), { minItems: 1, maxItems: MAX_BATCH_ITEMS }) },
+  { additionalProperties: false },
+);
+export const HeartbeatBatchBody = Type.Object(
+  { heartbeats: Type.Array(Type.Object({ job_id: JobIdField, ...HeartbeatBody.properties }, { additionalProperties: false }), { minItems: 1, maxItems: MAX_BATCH_ITEMS }) },
+  { additionalProperties: false },
+);
+
+export const BATCH_ITEM_STATUSES = ['completed', 'failed', 'cancelled', 'running', 'pending_cancellation', 'stale_lease', 'not_found', 'conflict', 'invalid'] as const;
+
+export const BatchResults = Type.Object(
+  {
+    results: Type.Array(Type.Object({
+      job_id: Uuid(),
+      status: StringEnum(BATCH_ITEM_STATUSES, {
+        description: 'The job\'s state after the item was applied (completed, failed, cancelled; running or pending_cancellation for a heartbeat), or why it was refused: stale_lease, not_found, conflict (wrong state), invalid.',
+      }),
+      job: Type.Optional(Type.Ref('Job')),
+      cancel_requested: Type.Optional(Type.Boolean()),
+      lease_expires_at: Type.Optional(Text({ format: 'date-time' })),
+      problem: Type.Optional(Type.Object({ code: Text(), detail: Text() }, { additionalProperties: false })),
+    }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
 );

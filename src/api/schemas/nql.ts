@@ -1,11 +1,12 @@
 import { Type } from 'typebox';
-import { Nullable, NullableTimestamp, StringEnum, Timestamp, Uuid } from './common.js';
-import { ExecutionCluster, Failure, JobStateSchema, JobTypeSchema, RequestSource } from './jobs.js';
+import { Nullable, NullableTimestamp, StringEnum, Timestamp, Uuid, Text } from './common.js';
+import { ENGINES } from '../../core/engines.js';
+import { ExecutionCluster, Failure, JobInputs, JobStateSchema, JobTypeSchema, RequestSource } from './jobs.js';
 
 export const NqlBody = Type.Object(
   {
-    nql: Type.String({ minLength: 1, maxLength: 1_000_000, description: 'One NQL statement.' }),
-    data_plane_id: Type.Optional(Uuid('Defaults to the company\'s default data plane.')),
+    nql: Text({ minLength: 1, maxLength: 1_000_000, description: 'One NQL statement.' }),
+    data_plane_id: Type.Optional(Uuid('Default: the data plane of the datasets the statement reads (the company\'s default plane when it reads none).')),
   },
   { additionalProperties: false },
 );
@@ -14,7 +15,7 @@ export const NqlRunBody = Type.Object(
   {
     ...NqlBody.properties,
     execution_cluster: Type.Optional(ExecutionCluster),
-    idempotency_key: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    idempotency_key: Type.Optional(Text({ minLength: 1, maxLength: 255 })),
   },
   { additionalProperties: false },
 );
@@ -30,9 +31,10 @@ export const RunResponse = Type.Object(
     execution_cluster: ExecutionCluster,
     request_source: RequestSource,
     input: Type.Object({}, { additionalProperties: true }),
+    inputs: JobInputs('The datasets the job reads.'),
     result: Nullable(Type.Object({}, { additionalProperties: true })),
     failures: Type.Array(Failure),
-    idempotency_key: Type.String(),
+    idempotency_key: Text(),
     created_at: Timestamp('Creation time.'),
     updated_at: Timestamp('Last change.'),
     completed_at: NullableTimestamp('When the job finished.'),
@@ -45,7 +47,7 @@ export const NqlJobParams = Type.Object({ job_id: Uuid() }, { additionalProperti
 export const NqlCompileBody = Type.Object(
   {
     ...NqlBody.properties,
-    dialect: Type.Optional(StringEnum(['duckdb', 'spark'], { description: 'Default: the data plane\'s engine.' })),
+    dialect: Type.Optional(StringEnum(ENGINES, { description: 'Default: the data plane\'s engine.' })),
   },
   { additionalProperties: false },
 );
@@ -53,8 +55,9 @@ export const NqlCompileBody = Type.Object(
 export const NqlCompileResponse = Type.Object(
   {
     kind: StringEnum(['select', 'explain', 'create_materialized_view']),
-    dialect: StringEnum(['duckdb', 'spark']),
-    compiled_sql: Type.String(),
+    dialect: StringEnum(ENGINES),
+    data_plane_id: Uuid('The data plane the statement would run on.'),
+    compiled_sql: Text(),
     output_schema: Type.Object({}, { additionalProperties: true, description: 'The result\'s schema (Narrative dataset shape).' }),
     dataset_ids: Type.Array(Type.Integer(), { description: 'The datasets the statement reads.' }),
   },

@@ -12,7 +12,8 @@
  */
 import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
 import { datasetRelationSql } from '../storage/bind-datasets.js';
-import { describeNarrativeType, narrativeTypeOf, type NarrativeSchema } from '../storage/narrative-schema.js';
+import { attributeOfDuckType } from '../engine/duckdb-types.js';
+import { describeAttribute, type DatasetSchema } from '../../core/dataset-schema.js';
 import type { QueryOptions, SqlRunner } from './duck-session.js';
 import type { JsonValue } from './json-values.js';
 import { sqlIdent, sqlString } from './sql-text.js';
@@ -38,7 +39,7 @@ export interface StatsInput {
   /** The snapshot's Parquet files (its manifest). */
   files: readonly string[];
   /** Used only to type an empty snapshot. */
-  schema: NarrativeSchema;
+  schema: DatasetSchema;
 }
 
 type StatsShape = 'object' | 'array' | 'string' | 'scalar';
@@ -114,8 +115,8 @@ function aggregatesFor(leaf: Leaf, i: number): string[] {
 
 function typeName(type: DuckDBType): string {
   try {
-    const t = narrativeTypeOf(type);
-    return t.type === 'object' ? 'object' : describeNarrativeType(t);
+    const t = attributeOfDuckType(type);
+    return t.type === 'object' ? 'object' : describeAttribute(t);
   } catch {
     return type.toString();
   }

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import type { DuckEngine } from '../engine/duckdb-engine.js';
-import type { NarrativeSchema } from '../storage/narrative-schema.js';
+import type { DatasetSchema } from '../../core/dataset-schema.js';
 
 /** What the data-plane handlers need to know of a dataset (from `GET /datasets/{id}`). */
 export interface DatasetInfo {
   id: number;
-  schema: NarrativeSchema;
+  schema: DatasetSchema;
   write_mode: 'append' | 'overwrite';
   latest_snapshot_id: number | null;
   price_cpm_usd: number;
@@ -16,6 +16,8 @@ export interface SnapshotInfo {
   snapshot_id: number;
   files: Array<{ path: string; rows: number; bytes: number }>;
   row_count: number;
+  /** Its lineage: the snapshot of each input it was computed from (a view's snapshot; empty for imports). */
+  inputs?: Array<{ dataset_id: number; snapshot_id: number | null }>;
 }
 
 /** The control-plane reads the handlers need; the operator implements it with the typed client. */
@@ -36,14 +38,3 @@ export interface DataPlaneResources {
 /** Manifest paths are stored relative to the storage root, so a plane's storage can move without a migration. */
 export const toRelative = (root: string, file: string) => path.relative(root, file).split(path.sep).join('/');
 export const toAbsolute = (root: string, file: string) => path.join(root, ...file.split('/'));
-
-/**
- * The datasets a compiled query reads. The compiler names each dataset relation `"ds_<id>"`, always quoted, and
- * nothing else of the user's lands in identifiers; a match inside a string literal can only add a binding the
- * query never reads.
- */
-export function datasetIdsOf(compiledSql: string): number[] {
-  const ids = new Set<number>();
-  for (const m of compiledSql.matchAll(/["`]ds_(\d+)["`]|narrative\.datasets\.ds_(\d+)/g)) ids.add(Number(m[1] ?? m[2]));
-  return [...ids].sort((a, b) => a - b);
-}

@@ -3,7 +3,7 @@ import { bindInputs } from './bind-inputs.js';
 import type { DataPlaneResources } from './data-plane.js';
 import { planeResources } from './plane-engine.js';
 import type { HandlerEnv, JobHandler } from '../operator/types.js';
-import type { JsonObject } from '../../client/types.js';
+import type { JobInputRef, JsonObject } from '../../client/types.js';
 
 export interface ForecastInput {
   nql: string;
@@ -16,12 +16,12 @@ export interface ForecastInput {
  * inputs, sampled above a million input rows (docs/forecast.md has the estimator and its measured error).
  */
 export async function forecastJob(
-  input: ForecastInput, companyId: number, resources: DataPlaneResources, signal: AbortSignal,
+  input: ForecastInput, inputs: readonly JobInputRef[], companyId: number, resources: DataPlaneResources, signal: AbortSignal,
 ): Promise<{ rows: number; cost: number; nql_type: 'forecast'; type: 'success'; [k: string]: unknown }> {
   const session = await resources.engine.session();
   try {
-    const inputs = await bindInputs(session, resources, input.compiled_sql, signal);
-    const result = await forecast(session, input.compiled_sql, inputs.map((i) => ({
+    const bound = await bindInputs(session, resources, inputs, signal);
+    const result = await forecast(session, input.compiled_sql, bound.map((i) => ({
       ...i,
       priceMicroCentsPerRow: i.info.company_id === companyId ? 0 : Math.round(i.info.price_cpm_usd * 100_000),
     })), { signal });
@@ -41,7 +41,7 @@ export default async function nqlForecastHandler(env: HandlerEnv): Promise<JobHa
   return {
     type: 'nql-forecast',
     async run(job, ctx) {
-      return (await forecastJob(job.input as unknown as ForecastInput, job.company_id, resources, ctx.signal)) as JsonObject;
+      return (await forecastJob(job.input as unknown as ForecastInput, job.inputs, job.company_id, resources, ctx.signal)) as JsonObject;
     },
   };
 }

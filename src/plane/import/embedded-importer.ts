@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { configuredMemoryLimit, DuckEngine } from '../engine/duckdb-engine.js';
-import type { NarrativeSchema } from '../storage/narrative-schema.js';
+import type { DatasetSchema } from '../../core/dataset-schema.js';
 import { newSnapshotId, snapshotDir } from '../storage/snapshot-layout.js';
 import { deleteSnapshotDir } from '../storage/write-snapshot.js';
 import { lastChangeMs } from '../storage/sweep-orphans.js';
@@ -83,7 +83,7 @@ export class EmbeddedImporter {
    */
   async importSnapshot(
     datasetId: number, files: readonly StagedFile[],
-    options: { format?: ImportFormat | undefined; schema?: NarrativeSchema | undefined; signal?: AbortSignal | undefined },
+    options: { format?: ImportFormat | undefined; schema?: DatasetSchema | undefined; signal?: AbortSignal | undefined },
   ): Promise<ImportedSnapshot> {
     const engine = await this.#openEngine();
     const session = await engine.session();

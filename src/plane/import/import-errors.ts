@@ -12,7 +12,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { EngineError } from '../engine/engine-errors.js';
-import type { NarrativeSchema, NarrativeType } from '../storage/narrative-schema.js';
+import type { DatasetSchema, Attribute } from '../../core/dataset-schema.js';
 import type { ImportFormat } from './import-format.js';
 
 export class ImportError extends Error {
@@ -53,7 +53,7 @@ export async function locateImportError(
   error: unknown,
   file: string,
   format: ImportFormat,
-  schema: NarrativeSchema | null,
+  schema: DatasetSchema | null,
 ): Promise<unknown> {
   if (!(error instanceof EngineError) || error.kind === 'cancelled') return error;
   const reason = duckdbReason(error.message);
@@ -119,7 +119,7 @@ export async function readLine(file: string, n: number): Promise<string | null> 
 }
 
 /** First top-level attribute of a JSON object whose value cannot have the schema's type. */
-export function firstMistypedAttribute(record: unknown, schema: NarrativeSchema): string | null {
+export function firstMistypedAttribute(record: unknown, schema: DatasetSchema): string | null {
   if (record === null || typeof record !== 'object') return null;
   for (const [name, value] of Object.entries(record as Record<string, unknown>)) {
     const t = schema.properties[name];
@@ -128,7 +128,7 @@ export function firstMistypedAttribute(record: unknown, schema: NarrativeSchema)
   return null;
 }
 
-function jsonFits(value: unknown, t: NarrativeType): boolean {
+function jsonFits(value: unknown, t: Attribute): boolean {
   if (value === null) return true;
   switch (t.type) {
     case 'string':

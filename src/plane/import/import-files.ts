@@ -13,7 +13,8 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { QueryOptions, SqlRunner } from '../engine/duck-session.js';
 import { sqlIdent, sqlString } from '../engine/sql-text.js';
-import { castProjection, type NarrativeSchema } from '../storage/narrative-schema.js';
+import { castProjection } from '../engine/duckdb-types.js';
+import { type DatasetSchema } from '../../core/dataset-schema.js';
 import { partFileName } from '../storage/snapshot-layout.js';
 import { deleteSnapshotDir, describeFiles, prepareSnapshotDir, type WrittenSnapshot } from '../storage/write-snapshot.js';
 import { ImportError, locateImportError } from './import-errors.js';
@@ -25,7 +26,7 @@ export interface ImportOptions extends QueryOptions {
   /** csv | jsonl | parquet; default from the files' extensions. */
   format?: ImportFormat;
   /** The dataset's schema when appending; omit on create to infer it from the files. */
-  schema?: NarrativeSchema;
+  schema?: DatasetSchema;
   /** The new snapshot's directory (empty or missing). */
   outDir: string;
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
@@ -34,7 +35,7 @@ export interface ImportOptions extends QueryOptions {
 export interface ImportResult extends WrittenSnapshot {
   format: ImportFormat;
   /** The schema the files were stored with: the given one, or the inferred one. */
-  schema: NarrativeSchema;
+  schema: DatasetSchema;
 }
 
 export async function importFiles(engine: SqlRunner, options: ImportOptions): Promise<ImportResult> {
@@ -69,7 +70,7 @@ async function importOne(
   engine: SqlRunner,
   file: string,
   format: ImportFormat,
-  schema: NarrativeSchema,
+  schema: DatasetSchema,
   target: string,
   options: QueryOptions,
 ): Promise<void> {

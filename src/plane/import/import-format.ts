@@ -8,27 +8,11 @@
  */
 import path from 'node:path';
 import { sqlString } from '../engine/sql-text.js';
-import { duckSqlType, type NarrativeSchema } from '../storage/narrative-schema.js';
+import { duckSqlType } from '../engine/duckdb-types.js';
+import { type DatasetSchema } from '../../core/dataset-schema.js';
 
-export type ImportFormat = 'csv' | 'jsonl' | 'parquet';
-
-export const IMPORT_FORMATS: readonly ImportFormat[] = ['csv', 'jsonl', 'parquet'];
-
-const FORMAT_BY_EXTENSION: Record<string, ImportFormat> = {
-  '.csv': 'csv',
-  '.tsv': 'csv',
-  '.jsonl': 'jsonl',
-  '.ndjson': 'jsonl',
-  '.json': 'jsonl',
-  '.parquet': 'parquet',
-  '.pq': 'parquet',
-};
-
-/** The format named by a file's extension (ignoring a trailing .gz/.zst), or null. */
-export function formatFromPath(file: string): ImportFormat | null {
-  const base = path.basename(file).toLowerCase().replace(/\.(gz|zst)$/u, '');
-  return FORMAT_BY_EXTENSION[path.extname(base)] ?? null;
-}
+export { formatFromPath, IMPORT_FORMATS, type ImportFormat } from '../../core/import-formats.js';
+import { formatFromPath, IMPORT_FORMATS, type ImportFormat } from '../../core/import-formats.js';
 
 /** The files' format cannot be told or is not one we read: the caller's input, not a bad file. */
 export class ImportFormatError extends Error {
@@ -90,7 +74,7 @@ export interface TypedReaderOptions {
 export function typedReaderSql(
   file: string,
   format: ImportFormat,
-  schema: NarrativeSchema,
+  schema: DatasetSchema,
   options: TypedReaderOptions = {},
 ): string {
   switch (format) {

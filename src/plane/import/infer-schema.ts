@@ -14,14 +14,8 @@
  */
 import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
 import type { ColumnInfo, QueryOptions, SqlRunner } from '../engine/duck-session.js';
-import {
-  describeNarrativeType,
-  narrativeTypeOf,
-  typeMismatches,
-  UnsupportedColumnType,
-  type NarrativeSchema,
-  type NarrativeType,
-} from '../storage/narrative-schema.js';
+import { attributeOfDuckType, typeMismatches, UnsupportedColumnType } from '../engine/duckdb-types.js';
+import { describeAttribute, type DatasetSchema, type Attribute } from '../../core/dataset-schema.js';
 import { ImportError, locateImportError, SchemaMismatchError } from './import-errors.js';
 import { ImportFormatError, inferringReaderSql, type ImportFormat } from './import-format.js';
 
@@ -32,11 +26,19 @@ export async function fileColumns(
   format: ImportFormat,
   options: QueryOptions = {},
 ): Promise<ColumnInfo[]> {
+  let columns: ColumnInfo[];
   try {
-    return await engine.describe(`SELECT * FROM ${inferringReaderSql(file, format)}`, options);
+    columns = await engine.describe(`SELECT * FROM ${inferringReaderSql(file, format)}`, options);
   } catch (error) {
     throw await locateImportError(error, file, format, null);
   }
+  // A header of NUL bytes (or a binary file read as CSV) gives columns without a usable name: the client's error,
+  // said here, before a name that cannot be an identifier (nor be stored) reaches the SQL we write.
+  const bad = columns.findIndex((c) => c.name.trim() === '' || /[\u0000\uD800-\uDFFF]/u.test(c.name));
+  if (bad >= 0) {
+    throw new ImportError(file, `column ${bad + 1} has no usable name (empty, or a NUL character); is the file ${format}, with a header?`, format === 'csv' ? 1 : null);
+  }
+  return columns;
 }
 
 /** One file's columns as a Narrative schema; a column without a Narrative type is an ImportError. */
@@ -45,11 +47,11 @@ export async function fileSchema(
   file: string,
   format: ImportFormat,
   options: QueryOptions = {},
-): Promise<NarrativeSchema> {
-  const properties: Record<string, NarrativeType> = {};
+): Promise<DatasetSchema> {
+  const properties: Record<string, Attribute> = {};
   for (const column of await fileColumns(engine, file, format, options)) {
     try {
-      properties[column.name] = narrativeTypeOf(column.type);
+      properties[column.name] = attributeOfDuckType(column.type);
     } catch (error) {
       if (error instanceof UnsupportedColumnType) {
         throw new ImportError(file, `${error.message}; give the attribute one type in every record`, null, column.name);
@@ -65,8 +67,8 @@ export async function inferSchema(
   files: readonly string[],
   format: ImportFormat,
   options: QueryOptions = {},
-): Promise<NarrativeSchema> {
-  let merged: NarrativeSchema | null = null;
+): Promise<DatasetSchema> {
+  let merged: DatasetSchema | null = null;
   let firstFile = '';
   for (const file of files) {
     const schema = await fileSchema(engine, file, format, options);
@@ -76,7 +78,7 @@ export async function inferSchema(
       continue;
     }
     const problems: string[] = [];
-    const result: NarrativeType = mergeTypes(merged, schema, '', format, problems);
+    const result: Attribute = mergeTypes(merged, schema, '', format, problems);
     if (problems.length > 0 || result.type !== 'object') {
       throw new SchemaMismatchError(file, [`differs from ${JSON.stringify(firstFile)}`, ...problems]);
     }
@@ -90,7 +92,7 @@ export async function checkSchema(
   engine: SqlRunner,
   files: readonly string[],
   format: ImportFormat,
-  schema: NarrativeSchema,
+  schema: DatasetSchema,
   options: QueryOptions = {},
 ): Promise<void> {
   for (const file of files) {
@@ -108,17 +110,17 @@ export async function checkSchema(
   }
 }
 
-function nameMismatches(expected: NarrativeSchema, names: readonly string[]): string[] {
+function nameMismatches(expected: DatasetSchema, names: readonly string[]): string[] {
   const missing = Object.entries(expected.properties).filter(([n]) => !names.includes(n));
   const extra = names.filter((n) => !(n in expected.properties));
   return [
-    ...missing.map(([n, t]) => `${n}: missing (expected ${describeNarrativeType(t)})`),
+    ...missing.map(([n, t]) => `${n}: missing (expected ${describeAttribute(t)})`),
     ...extra.map((n) => `${n}: not in the dataset schema`),
   ];
 }
 
 /** JSON attributes (at any depth) that the schema does not have; types are left to the typed read. */
-function extraAttributes(expected: NarrativeType | undefined, path: string, actual: DuckDBType): string[] {
+function extraAttributes(expected: Attribute | undefined, path: string, actual: DuckDBType): string[] {
   if (expected === undefined) return [`${path}: not in the dataset schema`];
   if (expected.type === 'object' && actual.typeId === DuckDBTypeId.STRUCT) {
     return actual.entryNames.flatMap((name, i) => {
@@ -133,9 +135,9 @@ function extraAttributes(expected: NarrativeType | undefined, path: string, actu
 }
 
 /** The common type of two files' columns, collecting what cannot be reconciled. */
-function mergeTypes(a: NarrativeType, b: NarrativeType, at: string, format: ImportFormat, problems: string[]): NarrativeType {
+function mergeTypes(a: Attribute, b: Attribute, at: string, format: ImportFormat, problems: string[]): Attribute {
   if (a.type === 'object' && b.type === 'object') {
-    const properties: Record<string, NarrativeType> = {};
+    const properties: Record<string, Attribute> = {};
     for (const [name, child] of Object.entries(a.properties)) {
       const other = b.properties[name];
       const path = at === '' ? name : `${at}.${name}`;
@@ -155,6 +157,6 @@ function mergeTypes(a: NarrativeType, b: NarrativeType, at: string, format: Impo
   if (format === 'csv' && a.type !== 'object' && a.type !== 'array' && b.type !== 'object' && b.type !== 'array') {
     return { type: 'string' };
   }
-  problems.push(`${at}: ${describeNarrativeType(a)} in one file, ${describeNarrativeType(b)} in another`);
+  problems.push(`${at}: ${describeAttribute(a)} in one file, ${describeAttribute(b)} in another`);
   return a;
 }

@@ -48,7 +48,7 @@ export class CancellationWatch {
         this.#backoff.reset();
         for (const { job_id, attempt } of records) {
           const runner = this.opts.runners().find((r) => r.job.job_id === job_id && r.job.attempt === attempt);
-          runner?.abort('cancel_requested');
+          runner?.abort('cancel_requested', 'watch');
         }
         // The server answers at once while a requested cancellation is still pending (the handler is stopping):
         // pace those answers instead of asking again in a tight loop.

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DEFAULT_ENGINE, type Engine } from '../../core/engines.js';
 import type { HandlerEnv, HandlerFactory, JobHandler } from './types.js';
 
 /**
@@ -76,6 +77,12 @@ export async function loadHandlerModule(specifier: string, env?: HandlerEnv): Pr
 
 const BUILTIN_DIR = fileURLToPath(new URL('../handlers/', import.meta.url));
 
+/** Each engine's built-in handlers: a plane's `engine` picks its operator's handlers (DuckDB by default). */
+const BUILTIN_DIRS: Record<Engine, string> = {
+  duckdb: BUILTIN_DIR,
+  spark: fileURLToPath(new URL('../spark/handlers/', import.meta.url)),
+};
+
 /**
  * The built-in handlers, one module per type. With `onlyTypes`, only those modules are imported (a handler may pull
  * in a heavy engine such as DuckDB); a missing directory simply means no built-ins.
@@ -112,13 +119,15 @@ export interface RegistryOptions {
   builtins?: boolean | undefined;
   /** Only these types (`--types`); default: every handler found. */
   types?: readonly string[] | undefined;
+  /** Whose built-ins: the DuckDB plane's (default) or the Spark plane's. */
+  engine?: Engine | undefined;
 }
 
 export async function buildRegistry(opts: RegistryOptions, env?: HandlerEnv): Promise<HandlerRegistry> {
   const registry = new HandlerRegistry();
   const builtin = new Set<string>();
   if (opts.builtins !== false) {
-    for (const h of await loadBuiltinHandlers(opts.types, env)) {
+    for (const h of await loadBuiltinHandlers(opts.types, env, BUILTIN_DIRS[opts.engine ?? DEFAULT_ENGINE])) {
       registry.register(h);
       builtin.add(h.type);
     }

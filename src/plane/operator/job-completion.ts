@@ -1,8 +1,12 @@
-import type { JsonObject, SnapshotManifest } from '../../client/types.js';
+import type { ColumnStatsCompletion, JobInputRef, JsonObject, SnapshotManifest } from '../../client/types.js';
 
 export interface CompletionExtras {
   /** A materialize-view run's snapshot: the server commits it with the completion, in one transaction. */
   snapshot?: SnapshotManifest | undefined;
+  /** A datasets_calculate_column_stats run's statistics: stored with the completion, in one transaction. */
+  columnStats?: ColumnStatsCompletion | undefined;
+  /** The snapshot each input was bound to (lineage): sent with the completion as Job.inputs. */
+  inputs?: JobInputRef[] | undefined;
   /**
    * Deletes what the run wrote, called only when the server is known to have refused the completion (fenced out,
    * or the result was rejected). Never called when the outcome is unknown: an orphan sweep is safer than deleting a

@@ -71,10 +71,13 @@ export class JobRunner {
     return this.promise;
   }
 
-  /** Fires the handler's signal (the first cause wins). Without effect once the handler has returned. */
-  abort(cause: AbortCause): void {
+  /**
+   * Fires the handler's signal (the first cause wins). Without effect once the handler has returned. `via` says what
+   * brought the news (the cancellation watch, a heartbeat's reply, the operator's own stop), for the log.
+   */
+  abort(cause: AbortCause, via: 'watch' | 'heartbeat' | 'operator' = 'operator'): void {
     if (this.controller.signal.aborted || this.handlerSettled) return;
-    this.log.info({ cause }, 'job handler signalled to stop');
+    this.log.info({ cause, via }, 'job handler signalled to stop');
     this.controller.abort(new JobAbortedError(cause));
   }
 
@@ -182,10 +185,11 @@ export class JobRunner {
   }
 
   private async complete(completion: JobCompletion): Promise<JobOutcome> {
-    const { snapshot } = completion.extras;
+    const { snapshot, columnStats, inputs } = completion.extras;
     let unanswered = false; // a request that got no answer may have been applied all the same
     const call = () => this.opts.api.completeJob(this.opts.job.job_id, {
       ...this.lease, result: completion.result, ...(snapshot ? { snapshot } : {}),
+      ...(columnStats ? { column_stats: columnStats } : {}), ...(inputs ? { inputs } : {}),
     }).catch((err: unknown) => {
       if (isTransient(err)) unanswered = true;
       throw err;
@@ -272,14 +276,14 @@ export class JobRunner {
         { timeoutMs: Math.max(5_000, 2 * this.opts.heartbeatMs) },
       );
       this.opts.outage.recovered();
-      if (reply.cancel_requested) this.abort('cancel_requested');
+      if (reply.cancel_requested) this.abort('cancel_requested', 'heartbeat');
     } catch (err) {
       if (!this.heartbeating) return; // the job was reported meanwhile: this beat no longer matters
       this.progressToSend ??= progress; // try again with the next beat
       if (isConflict(err) || isNotFound(err)) {
         this.leaseLost = true;
         this.log.warn({ status: err.status, code: err.code }, 'heartbeat refused: the lease is no longer ours');
-        this.abort('lease_lost');
+        this.abort('lease_lost', 'heartbeat');
         return; // no more heartbeats, and no report: someone else owns the job now
       }
       if (isTransient(err)) this.opts.outage.failed(err, 'job heartbeat');

@@ -13,6 +13,7 @@ import { OutageLog } from './outage-log.js';
 import { keepAliveIntervalFor } from '../storage/sweep-orphans.js';
 import { SharedResources } from './shared-resources.js';
 import type { HandlerEnv, JobHandler } from './types.js';
+import type { Engine } from '../../core/engines.js';
 
 export interface OperatorOptions {
   /** Control plane URL, e.g. http://127.0.0.1:8080. */
@@ -32,6 +33,12 @@ export interface OperatorOptions {
   builtins?: boolean | undefined;
   /** Shown in `GET /executors`. */
   name?: string | undefined;
+  /** The plane's engine: which built-in handlers run its jobs (default duckdb). */
+  engine?: Engine | undefined;
+  /** A Spark plane's cluster, a Spark Connect remote `sc://host:port/;token=...` (engine spark). */
+  sparkRemote?: string | undefined;
+  /** Spark settings for every session of a Spark plane's jobs (e.g. `spark.sql.catalog.narrative.warehouse`). */
+  sparkConf?: Record<string, string> | undefined;
   /** Where this plane's dataset files live (handlers get it in their environment). Default ./.jobplane/storage. */
   storageRoot?: string | undefined;
   /** How long a stop lets running jobs finish before aborting them (default 30 s). */
@@ -91,6 +98,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
   const env: HandlerEnv = {
     client, dataPlaneId: opts.dataPlaneId, storageRoot: path.resolve(opts.storageRoot ?? '.jobplane/storage'), log,
     attemptKeepAliveMs: keepAliveIntervalFor(sweep.ageMs),
+    ...(opts.sparkRemote ? { spark: { remote: opts.sparkRemote, conf: opts.sparkConf } } : {}),
     shared: (key, open, close) => resources.get(key, open, close),
   };
   let registry: HandlerRegistry;
@@ -137,7 +145,9 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     api: client, executorId: () => session.id, runners: () => loop.runners, waitMs: cfg.claimWaitMs, log, backoff: opts.backoff,
   });
   cancellations.start();
-  const sweeper = opts.orphanSweep === false || (opts.orphanSweep === undefined && opts.builtins === false) ? undefined
+  // The sweep deletes the DuckDB plane's uncommitted snapshot directories; a Spark plane's staged Iceberg snapshots
+  // are expired by its own reconcile (src/plane/spark/iceberg/reconcile.ts).
+  const sweeper = opts.orphanSweep === false || opts.engine === 'spark' || (opts.orphanSweep === undefined && opts.builtins === false) ? undefined
     : new OrphanSweeper(client, env.storageRoot, sweep, log);
   sweeper?.start();
   log.info({ executor: session.id, types, slots: cfg.slots, compute_pool_id: opts.computePoolId ?? null }, 'operator started');

@@ -36,6 +36,8 @@ export interface HandlerEnv {
   dataPlaneId: string;
   /** Where this plane's dataset files live (`--storage-root`). */
   storageRoot: string;
+  /** A Spark plane's cluster (`--engine spark --spark-remote sc://...`); absent on a DuckDB plane. */
+  spark?: { remote: string; conf?: Record<string, string> | undefined } | undefined;
   /**
    * How often a handler writing under storageRoot must touch its attempt's directory (`keepAttemptAlive`), so that
    * no orphan sweep on this storage mistakes a long-running attempt for a dead one.

@@ -19,7 +19,7 @@
  * 10% of rows no horizontal_accuracy.
  */
 import type { QueryOptions, SqlRunner } from '../engine/duck-session.js';
-import type { NarrativeSchema } from '../storage/narrative-schema.js';
+import type { DatasetSchema } from '../../core/dataset-schema.js';
 import { writeSnapshot, type WrittenSnapshot } from '../storage/write-snapshot.js';
 
 export const SAMPLE_DATASET_ID = 6402;
@@ -28,7 +28,7 @@ export const SAMPLE_DATASET_NAME = 'sample_mobile_location_pings';
 export const SAMPLE_DEFAULT_ROWS = 1_000_000;
 export const SAMPLE_DEFAULT_SEED = 6402;
 
-export const SAMPLE_DATASET_SCHEMA: NarrativeSchema = {
+export const SAMPLE_DATASET_SCHEMA: DatasetSchema = {
   type: 'object',
   properties: {
     mobile_id_unique_identifier: {

@@ -7,12 +7,13 @@
  */
 import type { QueryOptions, SqlRunner } from '../engine/duck-session.js';
 import { datasetRelationName, sqlIdent, sqlStringList } from '../engine/sql-text.js';
-import { emptyRelationSql, type NarrativeSchema } from './narrative-schema.js';
+import { emptyRelationSql } from '../engine/duckdb-types.js';
+import { type DatasetSchema } from '../../core/dataset-schema.js';
 
 export interface DatasetBinding {
   datasetId: number;
   /** Narrative schema of the dataset; used for the empty relation when the snapshot has no files. */
-  schema: NarrativeSchema;
+  schema: DatasetSchema;
   /** Absolute paths of the snapshot's Parquet files (the manifest), possibly empty. */
   files: readonly string[];
 }

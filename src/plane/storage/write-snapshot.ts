@@ -11,7 +11,8 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import type { QueryOptions, SqlRunner } from '../engine/duck-session.js';
 import { sqlString, sqlStringList, withoutTrailingSemicolons } from '../engine/sql-text.js';
-import { castProjection, type NarrativeSchema } from './narrative-schema.js';
+import { castProjection } from '../engine/duckdb-types.js';
+import { type DatasetSchema } from '../../core/dataset-schema.js';
 
 export interface SnapshotFile {
   /** Absolute path of the Parquet file. */
@@ -35,7 +36,7 @@ export interface WriteSnapshotOptions extends QueryOptions {
    * The target dataset's schema. When given, columns are cast to it, so every file of the dataset has the
    * same Parquet types whichever query or import wrote it (an MV's `1` literal is INTEGER, the schema says long).
    */
-  schema?: NarrativeSchema;
+  schema?: DatasetSchema;
   /** Rotate to a new part file after roughly this many bytes; default 256 MiB. */
   maxFileBytes?: number;
 }

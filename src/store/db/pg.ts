@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { parseInt8, type Db, type Queryable } from './types.js';
+import { parseInt8, Rollback, rollback, type Db, type Queryable, type Transaction } from './types.js';
 
 const TYPE_INT8 = 20;
 const TYPE_NUMERIC = 1700;
@@ -47,23 +47,46 @@ export class PgDb implements Db {
     await this.pool.query(sql);
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+  async transaction<T, R = never>(fn: (tx: Transaction) => Promise<T | Rollback<R>>): Promise<T | R> {
+    const { client, release } = await this.checkout();
     try {
       await client.query('BEGIN');
-      const result = await fn(clientQueryable(client));
+      const result = await fn({ ...clientQueryable(client), rollback });
+      if (result instanceof Rollback) {
+        await client.query('ROLLBACK');
+        return result.value;
+      }
       await client.query('COMMIT');
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
       throw err;
     } finally {
-      client.release();
+      release();
     }
   }
 
-  async withAdvisoryLock<T>(key: number, fn: (conn: Queryable) => Promise<T>, opts: { wait?: boolean } = {}) {
+  /**
+   * A pooled client for a transaction or a lock. pg-pool takes its own error listener off a client while it is
+   * checked out, so a connection that dies between two queries (PostgreSQL restarted) would emit an unhandled
+   * 'error' and take the process down (found by the chaos run): listen until it is released, then destroy it.
+   */
+  private async checkout(): Promise<{ client: pg.PoolClient; release: () => void }> {
     const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const onError = (err: Error) => { broken = err; };
+    client.on('error', onError);
+    return {
+      client,
+      release: () => {
+        client.removeListener('error', onError);
+        client.release(broken);
+      },
+    };
+  }
+
+  async withAdvisoryLock<T>(key: number, fn: (conn: Queryable) => Promise<T>, opts: { wait?: boolean } = {}) {
+    const { client, release } = await this.checkout();
     let locked = false;
     try {
       if (opts.wait === false) {
@@ -76,7 +99,7 @@ export class PgDb implements Db {
       return await fn(clientQueryable(client));
     } finally {
       if (locked) await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => {});
-      client.release();
+      release();
     }
   }
 
@@ -96,6 +119,11 @@ export class PgDb implements Db {
 
   async notify(channel: string, payload: string): Promise<void> {
     await this.pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  }
+
+  async notifyMany(channel: string, payloads: readonly string[]): Promise<void> {
+    if (payloads.length === 0) return;
+    await this.pool.query(preparedQuery('SELECT pg_notify($1, p) FROM unnest($2::text[]) p', [channel, payloads]));
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { PGlite, types } from '@electric-sql/pglite';
 import { EventEmitter } from 'node:events';
-import { parseInt8, type Db, type Queryable } from './types.js';
+import { parseInt8, Rollback, rollback, type Db, type Queryable, type Transaction } from './types.js';
 
 /**
  * PGlite: PostgreSQL compiled to WASM, in-process, one connection. Traps worth knowing:
@@ -36,15 +36,19 @@ export class PgliteDb implements Db {
     await this.pg.exec(sql);
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.pg.transaction(async (tx) =>
-      fn({
-        async query<R>(text: string, values?: readonly unknown[]) {
-          const res = await tx.query<R>(text, values as unknown[] | undefined);
+  async transaction<T, R = never>(fn: (tx: Transaction) => Promise<T | Rollback<R>>): Promise<T | R> {
+    return this.pg.transaction(async (tx) => {
+      const result = await fn({
+        async query<Row>(text: string, values?: readonly unknown[]) {
+          const res = await tx.query<Row>(text, values as unknown[] | undefined);
           return res.rows;
         },
-      }),
-    );
+        rollback,
+      });
+      if (!(result instanceof Rollback)) return result;
+      await tx.rollback();
+      return result.value;
+    });
   }
 
   async withAdvisoryLock<T>(_key: number, fn: (conn: Queryable) => Promise<T>): Promise<T | undefined> {
@@ -56,6 +60,10 @@ export class PgliteDb implements Db {
     return async () => {
       this.events.off(channel, onMessage);
     };
+  }
+
+  async notifyMany(channel: string, payloads: readonly string[]): Promise<void> {
+    for (const payload of payloads) await this.notify(channel, payload);
   }
 
   async notify(channel: string, payload: string): Promise<void> {

@@ -7,10 +7,28 @@ export interface Queryable {
   query<T = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<T[]>;
 }
 
+/**
+ * What `fn` returns to end its transaction with a ROLLBACK instead of a COMMIT, and still answer `value`: the way
+ * to say "nothing happened, and here is why" without an exception as control flow.
+ */
+export class Rollback<T> {
+  constructor(readonly value: T) {}
+}
+
+export interface Transaction extends Queryable {
+  /** `return tx.rollback(value)`: roll back, and make `transaction()` resolve with `value`. */
+  rollback<T>(value: T): Rollback<T>;
+}
+
+export const rollback = <T>(value: T): Rollback<T> => new Rollback(value);
+
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
-  /** Runs `fn` in one transaction; rolls back if it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction: commits and resolves with what `fn` returns, or, when `fn` returns
+   * `tx.rollback(value)`, rolls back and resolves with `value`. Rolls back and rejects if `fn` throws.
+   */
+  transaction<T, R = never>(fn: (tx: Transaction) => Promise<T | Rollback<R>>): Promise<T | R>;
   /** Runs several statements separated by `;` with no parameters (migrations). */
   exec(sql: string): Promise<void>;
   /**
@@ -21,6 +39,8 @@ export interface Db extends Queryable {
   /** Subscribes to a notification channel; the returned function unsubscribes. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   notify(channel: string, payload: string): Promise<void>;
+  /** One statement sending each payload on `channel` (delivered after the commit, each once). */
+  notifyMany(channel: string, payloads: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 

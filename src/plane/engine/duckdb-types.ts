@@ -1,26 +1,12 @@
 /**
- * Narrative dataset schemas <-> DuckDB types, for the data plane only.
- *
- * A small, private mapper: `src/nql/schema.ts` will own the project-wide one and the lead will unify them.
- * Narrative shape: `{type:'object', properties:{name: T}}` where T is string | long | double | boolean |
- * timestamptz | date | object{properties} | array{items}.
+ * The dataset schema (src/core/dataset-schema.ts) <-> DuckDB types: the DuckDB plane's one type mapping. Spark's is
+ * in src/plane/spark.
  */
 import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
-import { sqlIdent } from '../engine/sql-text.js';
+import { describeAttribute, type Attribute, type DatasetSchema, type ScalarAttributeType } from '../../core/dataset-schema.js';
+import { sqlIdent } from './sql-text.js';
 
-export type NarrativeScalarType = 'string' | 'long' | 'double' | 'boolean' | 'timestamptz' | 'date';
-
-export type NarrativeType =
-  | { type: NarrativeScalarType }
-  | { type: 'object'; properties: Record<string, NarrativeType> }
-  | { type: 'array'; items: NarrativeType };
-
-export interface NarrativeSchema {
-  type: 'object';
-  properties: Record<string, NarrativeType>;
-}
-
-const SQL_BY_SCALAR: Record<NarrativeScalarType, string> = {
+const SQL_BY_SCALAR: Record<ScalarAttributeType, string> = {
   string: 'VARCHAR',
   long: 'BIGINT',
   double: 'DOUBLE',
@@ -30,7 +16,7 @@ const SQL_BY_SCALAR: Record<NarrativeScalarType, string> = {
 };
 
 /** DuckDB SQL type text for a Narrative type, e.g. `STRUCT("latitude" DOUBLE, "longitude" DOUBLE)`. */
-export function duckSqlType(t: NarrativeType): string {
+export function duckSqlType(t: Attribute): string {
   switch (t.type) {
     case 'object': {
       const fields = Object.entries(t.properties);
@@ -48,14 +34,14 @@ export function duckSqlType(t: NarrativeType): string {
 }
 
 /** `SELECT CAST(<expr> AS T) AS "name", ...` projection list that gives a relation exactly the schema's shape. */
-export function castProjection(schema: NarrativeSchema, source: (name: string) => string = sqlIdent): string {
+export function castProjection(schema: DatasetSchema, source: (name: string) => string = sqlIdent): string {
   const columns = Object.entries(schema.properties);
   if (columns.length === 0) throw new Error('a dataset schema needs at least one attribute');
   return columns.map(([name, t]) => `CAST(${source(name)} AS ${duckSqlType(t)}) AS ${sqlIdent(name)}`).join(', ');
 }
 
 /** An empty relation of the schema's shape, for a dataset that has no files yet. */
-export function emptyRelationSql(schema: NarrativeSchema): string {
+export function emptyRelationSql(schema: DatasetSchema): string {
   return `SELECT ${castProjection(schema, () => 'NULL')} LIMIT 0`;
 }
 
@@ -66,7 +52,7 @@ export class UnsupportedColumnType extends Error {
 }
 
 /** The Narrative type a DuckDB column maps to. Throws UnsupportedColumnType (MAP, BLOB, INTERVAL, JSON, ...). */
-export function narrativeTypeOf(t: DuckDBType): NarrativeType {
+export function attributeOfDuckType(t: DuckDBType): Attribute {
   if (t.alias === 'JSON') throw new UnsupportedColumnType('JSON (values of mixed types)');
   switch (t.typeId) {
     case DuckDBTypeId.BOOLEAN:
@@ -101,32 +87,18 @@ export function narrativeTypeOf(t: DuckDBType): NarrativeType {
     case DuckDBTypeId.TIMESTAMP_TZ:
       return { type: 'timestamptz' };
     case DuckDBTypeId.STRUCT: {
-      const properties: Record<string, NarrativeType> = {};
+      const properties: Record<string, Attribute> = {};
       t.entryNames.forEach((name, i) => {
         const child = t.entryTypes[i];
-        if (child !== undefined) properties[name] = narrativeTypeOf(child);
+        if (child !== undefined) properties[name] = attributeOfDuckType(child);
       });
       return { type: 'object', properties };
     }
     case DuckDBTypeId.LIST:
     case DuckDBTypeId.ARRAY:
-      return { type: 'array', items: narrativeTypeOf(t.valueType) };
+      return { type: 'array', items: attributeOfDuckType(t.valueType) };
     default:
       throw new UnsupportedColumnType(t.toString());
-  }
-}
-
-/** Short text for messages: `object{latitude: double, longitude: double}`, `array<string>`. */
-export function describeNarrativeType(t: NarrativeType): string {
-  switch (t.type) {
-    case 'object':
-      return `object{${Object.entries(t.properties)
-        .map(([name, child]) => `${name}: ${describeNarrativeType(child)}`)
-        .join(', ')}}`;
-    case 'array':
-      return `array<${describeNarrativeType(t.items)}>`;
-    default:
-      return t.type;
   }
 }
 
@@ -134,12 +106,12 @@ export function describeNarrativeType(t: NarrativeType): string {
  * Differences that stop `actual` data from being stored under the `expected` type, as `path: message` lines.
  * Allowed without a message: equal types, and long where double is expected (a lossless widening).
  */
-export function typeMismatches(expected: NarrativeType, actual: NarrativeType, at: string): string[] {
+export function typeMismatches(expected: Attribute, actual: Attribute, at: string): string[] {
   if (expected.type === 'object' && actual.type === 'object') {
     const problems: string[] = [];
     for (const [name, child] of Object.entries(expected.properties)) {
       const other = actual.properties[name];
-      if (other === undefined) problems.push(`${join(at, name)}: missing (expected ${describeNarrativeType(child)})`);
+      if (other === undefined) problems.push(`${join(at, name)}: missing (expected ${describeAttribute(child)})`);
       else problems.push(...typeMismatches(child, other, join(at, name)));
     }
     for (const name of Object.keys(actual.properties)) {
@@ -150,7 +122,7 @@ export function typeMismatches(expected: NarrativeType, actual: NarrativeType, a
   if (expected.type === 'array' && actual.type === 'array') return typeMismatches(expected.items, actual.items, `${at}[]`);
   if (expected.type === actual.type) return [];
   if (expected.type === 'double' && actual.type === 'long') return [];
-  return [`${at}: expected ${describeNarrativeType(expected)}, found ${describeNarrativeType(actual)}`];
+  return [`${at}: expected ${describeAttribute(expected)}, found ${describeAttribute(actual)}`];
 }
 
 function join(at: string, name: string): string {

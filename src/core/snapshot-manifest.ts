@@ -6,21 +6,25 @@
  * overwrite: the files just written only. The previous snapshot stays intact for readers bound to it until
  *            retention removes it.
  */
-import type { SnapshotFile, WrittenSnapshot } from './write-snapshot.js';
-
 export type WriteMode = 'append' | 'overwrite';
 
-export interface SnapshotManifest {
-  files: SnapshotFile[];
+export interface ManifestFile {
+  path: string;
+  rows: number;
+  bytes: number;
+}
+
+export interface SnapshotManifest<F extends ManifestFile = ManifestFile> {
+  files: F[];
   rowCount: number;
   bytes: number;
 }
 
-export function manifestFor(
+export function manifestFor<F extends ManifestFile>(
   mode: WriteMode,
-  previous: SnapshotManifest | null,
-  written: WrittenSnapshot,
-): SnapshotManifest {
+  previous: SnapshotManifest<F> | null,
+  written: SnapshotManifest<F>,
+): SnapshotManifest<F> {
   const files = mode === 'append' && previous ? [...previous.files, ...written.files] : [...written.files];
   return {
     files,
