@@ -137,10 +137,25 @@ function cpuModel(): string {
 const seed = readFileSync(join(root, 'test/nql/fixtures/seed.nql'), 'utf8');
 const corpus = largestValidCorpusQuery();
 const largestCase = [...EQUIVALENCE_CASES].sort((a, b) => b.nql.length - a.nql.length)[0];
+/** Corpus cases of the constructs added for issue 12 (windows inside expressions, comma joins and
+ * lateral UNNEST, the GROUP BY check), read from test/nql/corpus so the benchmark follows the corpus. */
+const CONSTRUCTS: readonly [string, string][] = [
+  ['windows inside expressions, aggregates in windows', 'window-in-expr-aggregates-in-window'],
+  ['windows in CASE and ORDER BY', 'window-in-expr-case-and-order-by'],
+  ['comma join, then a join chain', 'comma-join-then-join-chain'],
+  ['lateral UNNEST WITH ORDINALITY', 'unnest-with-ordinality'],
+  ['two UNNESTs after commas', 'unnest-two-arrays'],
+  ['GROUP BY check with a correlated subquery', 'group-by-correlated-subquery-on-key'],
+];
+const constructs = CONSTRUCTS.flatMap(([label, name]) => {
+  const path = join(root, 'test/nql/corpus', `${name}.nql`);
+  return existsSync(path) ? [{ name: `${label} (${name}.nql)`, text: readFileSync(path, 'utf8') }] : [];
+});
 const workloads = [
   { name: 'seed query (reference/seed-run-a-job.txt)', text: seed },
   ...(corpus ? [{ name: `largest valid corpus query (${corpus.name})`, text: corpus.text }] : []),
   ...(largestCase ? [{ name: `largest equivalence case ("${largestCase.name}")`, text: largestCase.nql }] : []),
+  ...constructs,
 ];
 
 const loadAtStart = loadavg();
@@ -187,6 +202,10 @@ window is the closest estimate of an unshared core.
 - *retained*: heap kept per statement when its AST, analysis and compiled SQL stay referenced.
 `;
 
+// A `## History` section (hand-kept before/after comparisons) survives each run.
+const resultsPath = join(root, 'bench/results/nql.md');
+const previous = existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : '';
+const historyAt = previous.indexOf('\n## History\n');
 mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, 'bench/results/nql.md'), report);
+writeFileSync(resultsPath, historyAt >= 0 ? `${report}${previous.slice(historyAt)}` : report);
 process.stdout.write(report);

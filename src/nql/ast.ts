@@ -257,7 +257,7 @@ export interface NamedWindow extends NodeBase {
 
 // --- FROM ---------------------------------------------------------------------------------------------------------
 
-export type FromItem = TableRef | SubqueryRef | DeltaRef | Join;
+export type FromItem = TableRef | SubqueryRef | DeltaRef | UnnestRef | Join;
 
 /** A dataset, access rule, CTE or other table by path: `company_data."6402"`, `narrative.rosetta_stone`, `cte`. */
 export interface TableRef extends NodeBase {
@@ -281,13 +281,32 @@ export interface DeltaRef extends NodeBase {
   alias: Identifier | null;
 }
 
-/** `left [INNER|LEFT|RIGHT|FULL|CROSS] JOIN right [ON expr | USING (cols)]`. Joins nest left-deep. */
+/**
+ * `UNNEST(array) [WITH ORDINALITY] [AS] alias [(element [, ordinality])]`: one row per element of
+ * the array. Lateral: after a comma or CROSS JOIN the array may name columns of the relations to its
+ * left (the analyzer refuses UNNEST anywhere else).
+ */
+export interface UnnestRef extends NodeBase {
+  kind: 'unnest_ref';
+  expr: Expr;
+  ordinality: boolean;
+  alias: Identifier | null;
+  /** The column alias list `u(tag)` / `u(tag, n)`; empty when absent. */
+  columns: Identifier[];
+}
+
+/**
+ * `left [INNER|LEFT|RIGHT|FULL|CROSS] JOIN right [ON expr | USING (cols)]`, or `left, right` (`COMMA`,
+ * Calcite's JoinType.COMMA: a cross join written with a comma). Joins nest left-deep. A comma binds
+ * looser than JOIN and only joins the top-level items of FROM, so `a, b JOIN c ON ...` is
+ * `COMMA(a, JOIN(b, c))`, and a `COMMA` never sits inside another join's operand.
+ */
 export interface Join extends NodeBase {
   kind: 'join';
-  type: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL' | 'CROSS';
+  type: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL' | 'CROSS' | 'COMMA';
   left: FromItem;
   right: FromItem;
-  /** `null` exactly for CROSS JOIN. */
+  /** `null` exactly for CROSS JOIN and COMMA. */
   condition: JoinOn | JoinUsing | null;
 }
 

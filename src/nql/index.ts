@@ -32,9 +32,6 @@ export { formatError, formatDetail, type FormatErrorOptions } from './format-err
 export {
   validateDatasetSchema,
   assertDatasetSchema,
-  toDuckDbType,
-  toDuckDbColumns,
-  toSparkType,
   SCALAR_ATTRIBUTE_TYPES,
   RESERVED_ATTRIBUTE_NAMES,
   type Attribute,
@@ -74,4 +71,4 @@ export {
   type PartitionField,
   type NqlAnalysisErrorCode,
 } from './analyzer/index.js';
-export { compile, DIALECTS, DUCKDB, SPARK, type Dialect } from './compile/index.js';
+export { compile, DIALECTS, DUCKDB, SPARK, NqlCompileError, type Dialect } from './compile/index.js';

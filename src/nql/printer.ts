@@ -161,7 +161,15 @@ export function printFromItem(item: FromItem, nested: boolean): string {
           : `(${printQuery(item.source)})`;
       return withAlias(`DELTA(${source})`, item.alias);
     }
+    case 'unnest_ref': {
+      let text = `UNNEST(${printExpr(item.expr)})${item.ordinality ? ' WITH ORDINALITY' : ''}`;
+      if (item.alias) text += ` AS ${printIdentifier(item.alias)}`;
+      if (item.alias && item.columns.length) text += `(${item.columns.map(printIdentifier).join(', ')})`;
+      return text;
+    }
     case 'join': {
+      // A comma binds looser than JOIN, so its right side is a join chain printed as is.
+      if (item.type === 'COMMA') return `${printFromItem(item.left, false)}, ${printFromItem(item.right, false)}`;
       const keyword = item.type === 'INNER' ? 'JOIN' : `${item.type} JOIN`;
       let text = `${printFromItem(item.left, false)} ${keyword} ${printFromItem(item.right, true)}`;
       if (item.condition?.kind === 'join_on') text += ` ON ${printExpr(item.condition.expr)}`;

@@ -1,36 +1,13 @@
-// The Narrative dataset schema: `{type:"object", properties:{name:{type, display_name?, properties?, items?}}}`.
-// One module owns its TypeScript shape, its validation (the API calls `validateDatasetSchema` for
-// `POST /datasets`) and its mapping to engine column types, so the three cannot drift apart.
+// Validation of the Narrative dataset schema (the API calls `validateDatasetSchema` for `POST /datasets`). The
+// schema's TypeScript shape is src/core/dataset-schema.ts; each engine maps it to its column types in its own module.
 
-export const SCALAR_ATTRIBUTE_TYPES = ['string', 'long', 'double', 'boolean', 'timestamptz', 'date'] as const;
-export type ScalarAttributeType = (typeof SCALAR_ATTRIBUTE_TYPES)[number];
+import type { Attribute, DatasetSchema } from '../core/dataset-schema.js';
+import { SCALAR_ATTRIBUTE_TYPES } from '../core/dataset-schema.js';
 
-export interface ScalarAttribute {
-  type: ScalarAttributeType;
-  display_name?: string;
-  description?: string;
-}
-export interface ObjectAttribute {
-  type: 'object';
-  display_name?: string;
-  description?: string;
-  properties: Record<string, Attribute>;
-}
-export interface ArrayAttribute {
-  type: 'array';
-  display_name?: string;
-  description?: string;
-  items: Attribute;
-}
-export type Attribute = ScalarAttribute | ObjectAttribute | ArrayAttribute;
-
-export interface DatasetSchema {
-  type: 'object';
-  properties: Record<string, Attribute>;
-  /** Narrative returns it on MV datasets (`{type:"json"}`); carried through untouched. */
-  file_config?: Record<string, unknown>;
-  description?: string;
-}
+export { SCALAR_ATTRIBUTE_TYPES } from '../core/dataset-schema.js';
+export type {
+  ArrayAttribute, Attribute, DatasetSchema, ObjectAttribute, ScalarAttribute, ScalarAttributeType,
+} from '../core/dataset-schema.js';
 
 export interface SchemaError {
   /** JSON pointer (RFC 6901) into the validated document, prefixed with the caller's base pointer. */
@@ -201,66 +178,4 @@ export function assertDatasetSchema(value: unknown): DatasetSchema {
     throw new TypeError(`invalid dataset schema: ${first?.pointer || '/'} ${first?.message ?? ''}`);
   }
   return value as DatasetSchema;
-}
-
-// ---- engine types ---------------------------------------------------------------------------
-
-function duckDbIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-function sparkIdentifier(name: string): string {
-  return `\`${name.replace(/`/g, '``')}\``;
-}
-
-const DUCKDB_SCALARS: Record<ScalarAttributeType, string> = {
-  string: 'VARCHAR',
-  long: 'BIGINT',
-  double: 'DOUBLE',
-  boolean: 'BOOLEAN',
-  timestamptz: 'TIMESTAMPTZ',
-  date: 'DATE',
-};
-// Spark's TIMESTAMP is an instant rendered in the session zone: the same meaning as timestamptz.
-const SPARK_SCALARS: Record<ScalarAttributeType, string> = {
-  string: 'STRING',
-  long: 'BIGINT',
-  double: 'DOUBLE',
-  boolean: 'BOOLEAN',
-  timestamptz: 'TIMESTAMP',
-  date: 'DATE',
-};
-
-/** `STRUCT("lat" DOUBLE, "lon" DOUBLE)`, `VARCHAR[]`, ... */
-export function toDuckDbType(attribute: Attribute): string {
-  switch (attribute.type) {
-    case 'object':
-      return `STRUCT(${Object.entries(attribute.properties)
-        .map(([name, child]) => `${duckDbIdentifier(name)} ${toDuckDbType(child)}`)
-        .join(', ')})`;
-    case 'array':
-      return `${toDuckDbType(attribute.items)}[]`;
-    default:
-      return DUCKDB_SCALARS[attribute.type];
-  }
-}
-
-/** `STRUCT<\`lat\`: DOUBLE>`, `ARRAY<STRING>`, ... */
-export function toSparkType(attribute: Attribute): string {
-  switch (attribute.type) {
-    case 'object':
-      return `STRUCT<${Object.entries(attribute.properties)
-        .map(([name, child]) => `${sparkIdentifier(name)}: ${toSparkType(child)}`)
-        .join(', ')}>`;
-    case 'array':
-      return `ARRAY<${toSparkType(attribute.items)}>`;
-    default:
-      return SPARK_SCALARS[attribute.type];
-  }
-}
-
-/** Column list for `CREATE TABLE`/Parquet casts: `"a" BIGINT, "geo" STRUCT(...)`. */
-export function toDuckDbColumns(schema: DatasetSchema): string {
-  return Object.entries(schema.properties)
-    .map(([name, attribute]) => `${duckDbIdentifier(name)} ${toDuckDbType(attribute)}`)
-    .join(', ');
 }

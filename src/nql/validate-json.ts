@@ -166,6 +166,12 @@ class ValidateJsonBuilder {
         const nql = printFromItem({ ...item, alias: null }, false);
         return this.aliased({ type: 'function', nql, name: 'DELTA', args: [source] }, item.alias);
       }
+      case 'unnest_ref': {
+        const nql = printFromItem({ ...item, alias: null, columns: [] }, false);
+        const call: ValidateNode = { type: 'function', nql, name: item.ordinality ? 'UNNEST WITH ORDINALITY' : 'UNNEST', args: [this.expr(item.expr)] };
+        const aliased = this.aliased(call, item.alias);
+        return item.columns.length ? { ...aliased, nql: printFromItem(item, false), columns: item.columns.map((c) => c.value) } : aliased;
+      }
       case 'join': {
         const condition = item.condition;
         return {

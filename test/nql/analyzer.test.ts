@@ -35,6 +35,40 @@ describe('collectDatasetRefs', () => {
   });
 });
 
+describe('analyze: datasetIds (the API infers the data plane from them)', () => {
+  const idsOf = (text: string) => analyzeNql(text).datasetIds;
+
+  it('lists every dataset read, wherever it is read, once and ascending', () => {
+    expect(idsOf('WITH c AS (SELECT id FROM company_data."200" u, company_data."100" e) SELECT COUNT(1) AS n FROM c')).toEqual([100, 200]);
+    expect(idsOf('SELECT t.id FROM (SELECT id FROM company_data."6402" s, company_data."100" e) t')).toEqual([100, 6402]);
+    expect(idsOf('SELECT id FROM company_data."100" WHERE user_id IN (SELECT user_id FROM company_data.users)')).toEqual([100, 200]);
+    expect(idsOf('SELECT id, (SELECT MAX(age) FROM company_data."200") AS a FROM company_data."100" WHERE EXISTS (SELECT 1 FROM company_data."6402")')).toEqual([100, 200, 6402]);
+    expect(idsOf('SELECT e.id FROM company_data."100" e, company_data."200" u JOIN company_data."6402" s ON u.name = s."mobile_id_unique_identifier"."value"')).toEqual([100, 200, 6402]);
+    expect(idsOf('SELECT d.id FROM DELTA(TABLE company_data."100") d')).toEqual([100]);
+  });
+
+  it('includes datasets read inside an UNNEST argument', () => {
+    const text = `SELECT u.x FROM company_data."100" e,
+      UNNEST((SELECT COLLECT_LIST(name) FROM company_data."200")) AS u(x)`;
+    expect(idsOf(text)).toEqual([100, 200]);
+  });
+});
+
+describe('analyze: UNNEST', () => {
+  it('types the element and the 1-based position, and names them as written', () => {
+    const analysis = analyzeNql(`SELECT t.tag, t.n, i.ident, i.ident.type AS kind, o
+      FROM company_data."100" e CROSS JOIN UNNEST(e.tags) WITH ORDINALITY AS t(tag, n), UNNEST(e.identifiers) AS i(ident),
+           UNNEST(e.tags) AS o`);
+    expect(outputTypes(analysis)).toEqual({
+      tag: '{"type":"string"}',
+      n: '{"type":"long"}',
+      ident: '{"type":"object","properties":{"type":{"type":"string"},"value":{"type":"string"}}}',
+      kind: '{"type":"string"}',
+      o: '{"type":"string"}',
+    });
+  });
+});
+
 describe('analyze: resolution and output schema', () => {
   it('resolves the seed query and infers its schema', () => {
     const analysis = analyze(parse(`EXPLAIN SELECT "mobile_id_unique_identifier"."value" AS mobile_id, "timestamp_object"."day",
@@ -179,8 +213,8 @@ WHERE e.missing > 1 AND "profile"."tier" = 'gold' AND zz.id = 1`)).toEqual([
 
   it('checks where aggregates and window functions may appear', () => {
     expect(errorsOf('SELECT id FROM company_data."100" WHERE COUNT(1) > 1')).toEqual(['1:41 aggregate COUNT is not allowed in WHERE']);
-    expect(errorsOf('SELECT id FROM company_data."100" GROUP BY ROW_NUMBER() OVER ()')).toEqual([
-      '1:44 window function ROW_NUMBER is not allowed in GROUP BY',
+    expect(errorsOf('SELECT COUNT(1) FROM company_data."100" GROUP BY ROW_NUMBER() OVER ()')).toEqual([
+      '1:50 window function ROW_NUMBER is not allowed in GROUP BY',
     ]);
     expect(errorsOf('SELECT SUM(COUNT(1)) FROM company_data."100"')).toEqual(['1:12 aggregate COUNT is not allowed in SUM(...)']);
     expect(errorsOf('SELECT ROW_NUMBER() FROM company_data."100"')).toEqual(['1:8 ROW_NUMBER is a window function and needs OVER (...)']);

@@ -149,6 +149,8 @@ type Tree = {
   bodyIntersect: N<QueryBody>;
   bodyAtom: N<QueryBody>;
   core: N<SelectCore>;
+  /** The top level of FROM: join chains, possibly separated by commas. */
+  fromList: N<FromItem>;
   from: N<FromItem>;
   fromPrimary: N<FromItem>;
   windowSpec: N<WindowSpec>;
@@ -332,7 +334,7 @@ const tree = fc.letrec<Tree>((tie) => {
         minLength: 1,
         maxLength: 2,
       }),
-      from: fc.option(tie('from'), { freq: 6 }),
+      from: fc.option(tie('fromList'), { freq: 6 }),
       where: maybe(expr),
       groupBy: fc.array(expr, { maxLength: 2 }),
       having: maybe(expr),
@@ -341,6 +343,18 @@ const tree = fc.letrec<Tree>((tie) => {
         maxLength: 1,
       }),
     }),
+    // A comma only joins top-level items (its right side is a join chain): the parser builds no other shape.
+    fromList: fc.oneof(
+      { depthSize: 'small', maxDepth: MAX_DEPTH, depthIdentifier: depth },
+      { weight: 3, arbitrary: tie('from') },
+      fc.record({
+        kind: fc.constant('join' as const),
+        type: fc.constant('COMMA' as const),
+        left: tie('fromList'),
+        right: tie('from'),
+        condition: fc.constant(null),
+      }),
+    ),
     from: fc.oneof(
       { depthSize: 'small', maxDepth: MAX_DEPTH, depthIdentifier: depth },
       { weight: 3, arbitrary: tie('fromPrimary') },
@@ -368,6 +382,16 @@ const tree = fc.letrec<Tree>((tie) => {
     ),
     fromPrimary: fc.oneof(
       { weight: 4, arbitrary: fc.record({ kind: fc.constant('table_ref' as const), path: path(3), alias: fc.option(identifier) }) },
+      fc
+        .record({ expr, ordinality: fc.boolean(), alias: fc.option(identifier), columns: fc.array(identifier, { maxLength: 2 }) })
+        .map(({ expr: array, ordinality, alias, columns }) => ({
+          kind: 'unnest_ref' as const,
+          expr: array,
+          ordinality,
+          alias,
+          // A column list is only written after an alias.
+          columns: alias ? columns : [],
+        })),
       fc.record({ kind: fc.constant('subquery_ref' as const), query: tie('query'), alias: fc.option(identifier) }),
       fc.record({
         kind: fc.constant('delta_ref' as const),

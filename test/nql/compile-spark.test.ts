@@ -1,19 +1,24 @@
-// Spark compilation: golden files, the seed's compiled_sql (reference/seed-run-a-job.txt), and
-// execution equivalence where the Spark text is dialect-neutral enough to run on DuckDB.
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+// Spark compilation: a golden file per valid corpus case (corpus-cases.ts), the seed's compiled_sql
+// (reference/seed-run-a-job.txt), and execution equivalence where the Spark text is dialect-neutral
+// enough to run on DuckDB. Goldens are written by `npm run nql:goldens`; a missing one fails here.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SPARK_GOLDEN_DIR, compareRows, corpusCases, corpusText, sparkGoldenPath } from './corpus-cases.js';
 import type { FixtureDb } from './fixtures/duckdb.js';
 import { openFixtureDb } from './fixtures/duckdb.js';
 import { compileNql, normalizedRows } from './fixtures/pipeline.js';
 import { normalizeSql, sparkToDuckDb } from './fixtures/spark-to-duckdb.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
-const goldenDir = join(fixtures, 'spark');
-const update = process.env['UPDATE_GOLDEN'] === '1';
 const seedNql = readFileSync(join(fixtures, 'seed.nql'), 'utf8');
 const seedCompiled = readFileSync(join(fixtures, 'seed.compiled_sql.spark.sql'), 'utf8');
+
+function golden(path: string): string {
+  if (!existsSync(path)) throw new Error(`missing golden ${path} (write it with npm run nql:goldens, then review it)`);
+  return readFileSync(path, 'utf8').trimEnd();
+}
 
 let db: FixtureDb;
 beforeAll(async () => {
@@ -21,25 +26,26 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-describe('spark golden files', () => {
-  const names = readdirSync(goldenDir).filter((f) => f.endsWith('.nql'));
-  for (const file of names) {
-    it(file, () => {
-      const sql = compileNql(readFileSync(join(goldenDir, file), 'utf8'), 'spark').sql;
-      const golden = join(goldenDir, file.replace(/\.nql$/, '.sql'));
-      if (update || !existsSync(golden)) writeFileSync(golden, `${sql}\n`);
-      expect(sql).toBe(readFileSync(golden, 'utf8').trimEnd());
+describe('spark golden files: one per valid corpus case', () => {
+  const cases = corpusCases();
+  for (const c of cases) {
+    it(c.id, () => {
+      expect(compileNql(c.nql, 'spark').sql).toBe(golden(sparkGoldenPath(c.id)));
     });
   }
+
+  it('has no golden without a case', () => {
+    const ids = new Set(cases.map((c) => c.id));
+    const orphans = readdirSync(SPARK_GOLDEN_DIR).filter((f) => f.endsWith('.sql') && !ids.has(f.slice(0, -'.sql'.length)));
+    expect(orphans).toEqual([]);
+  });
 });
 
 describe('the seed query (reference/seed-run-a-job.txt)', () => {
   const ours = () => compileNql(seedNql, 'spark').sql;
 
   it('matches our golden Spark text', () => {
-    const golden = join(fixtures, 'seed.spark.sql');
-    if (update || !existsSync(golden)) writeFileSync(golden, `${ours()}\n`);
-    expect(ours()).toBe(readFileSync(golden, 'utf8').trimEnd());
+    expect(ours()).toBe(golden(join(fixtures, 'seed.spark.sql')));
   });
 
   it("shares the compiled_sql's translation of every construct", () => {
@@ -105,12 +111,12 @@ describe('spark literals', () => {
 });
 
 describe('spark output runs like the duckdb output where the SQL is dialect-neutral', () => {
-  for (const file of ['qualify.nql', 'join-union.nql']) {
-    it(file, async () => {
-      const nql = readFileSync(join(goldenDir, file), 'utf8');
+  for (const name of ['spark-qualify', 'spark-join-union']) {
+    it(name, async () => {
+      const nql = corpusText(name);
       const spark = await db.query(sparkToDuckDb(compileNql(nql, 'spark').sql));
       const duck = await db.query(compileNql(nql, 'duckdb').sql);
-      expect(normalizedRows(spark, true)).toEqual(normalizedRows(duck, true));
+      expect(compareRows(spark.rows, duck.rows, true)).toBeUndefined();
       expect(spark.columns).toEqual(duck.columns);
     });
   }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -8,12 +8,11 @@ import { NqlSyntaxError, parse, print, stripSpans, toValidateJson } from '../../
  * Golden corpus: `corpus/<name>.nql` with `corpus/<name>.expected.json` holding either the span-stripped AST
  * (an object) or the expected errors (an array of `{line, column, message}`, `message` being a substring).
  *
- * `UPDATE_CORPUS=1 npx vitest run test/nql/corpus.test.ts` writes missing expected files and rewrites AST files
- * from the current parser. Expected files are assertions: review every diff before keeping it. Error files are
- * never rewritten once they exist, because their message substrings are chosen by hand.
+ * The test only reads: `npm run nql:goldens` (test/nql/goldens.ts) writes missing expected files and rewrites AST
+ * files from the current parser. Expected files are assertions: review every diff before keeping it. Error files
+ * are never rewritten once they exist, because their message substrings are chosen by hand.
  */
 const dir = join(fileURLToPath(new URL('.', import.meta.url)), 'corpus');
-const update = process.env['UPDATE_CORPUS'] === '1';
 const cases = readdirSync(dir)
   .filter((f) => f.endsWith('.nql'))
   .sort()
@@ -44,15 +43,7 @@ describe('NQL corpus', () => {
       const text = readFileSync(join(dir, `${name}.nql`), 'utf8');
       const expectedPath = join(dir, `${name}.expected.json`);
       const actual = run(text);
-      const exists = existsSync(expectedPath);
-      if (update && (!exists || 'ast' in actual)) {
-        const isErrorFile = exists && Array.isArray(JSON.parse(readFileSync(expectedPath, 'utf8')));
-        if (!isErrorFile) {
-          const data = 'ast' in actual ? actual.ast : actual.errors;
-          writeFileSync(expectedPath, `${JSON.stringify(data, null, 2)}\n`);
-        }
-      }
-      if (!existsSync(expectedPath)) throw new Error(`missing ${name}.expected.json (run with UPDATE_CORPUS=1)`);
+      if (!existsSync(expectedPath)) throw new Error(`missing ${name}.expected.json (write it with npm run nql:goldens, then review it)`);
       const expected: unknown = JSON.parse(readFileSync(expectedPath, 'utf8'));
 
       if (Array.isArray(expected)) {

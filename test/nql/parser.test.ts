@@ -37,6 +37,50 @@ function* nodes(value: unknown): Generator<Node> {
 
 const slice = (text: string, span: Span) => text.slice(span.start.offset, span.end.offset);
 
+describe('parse: FROM lists', () => {
+  const from = (text: string) => {
+    const body = parse(text).query.body;
+    if (body.kind !== 'select_core' || !body.from) throw new Error('no FROM');
+    return stripSpans(body.from) as unknown;
+  };
+  const table = (name: string) => ({ kind: 'table_ref', path: [{ kind: 'identifier', value: name, quoted: false }], alias: null });
+
+  it('binds a comma looser than JOIN, left-deep across commas', () => {
+    expect(from('SELECT 1 FROM a, b JOIN c USING (k), d')).toEqual({
+      kind: 'join',
+      type: 'COMMA',
+      condition: null,
+      left: {
+        kind: 'join',
+        type: 'COMMA',
+        condition: null,
+        left: table('a'),
+        right: { kind: 'join', type: 'INNER', left: table('b'), right: table('c'), condition: { kind: 'join_using', columns: [{ kind: 'identifier', value: 'k', quoted: false }] } },
+      },
+      right: table('d'),
+    });
+  });
+
+  it('reads UNNEST with ORDINALITY, an implicit alias and a column list', () => {
+    expect(from('SELECT 1 FROM t CROSS JOIN UNNEST(t.tags) WITH ORDINALITY u (tag, n)')).toMatchObject({
+      type: 'CROSS',
+      right: {
+        kind: 'unnest_ref',
+        ordinality: true,
+        alias: { value: 'u' },
+        columns: [{ value: 'tag' }, { value: 'n' }],
+        expr: { kind: 'column_ref' },
+      },
+    });
+  });
+
+  it('refuses commas inside parentheses, several arrays and LATERAL, at the offending token', () => {
+    expect([syntaxError('SELECT 1 FROM (a JOIN b ON TRUE, c)').column, syntaxError('SELECT 1 FROM (a JOIN b ON TRUE, c)').code]).toEqual([32, 'not_allowed']);
+    expect(syntaxError('SELECT 1 FROM t, UNNEST(t.a, t.b) AS u(x)').code).toBe('unsupported');
+    expect(syntaxError('SELECT 1 FROM t, LATERAL (SELECT 1) s').code).toBe('unsupported');
+  });
+});
+
 describe('parse', () => {
   it('parses the seed query from the Run-a-job page', () => {
     const ast = parse(seed);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toDuckDbType, toSparkType, validateDatasetSchema } from '../../src/nql/schema.js';
+import { validateDatasetSchema } from '../../src/nql/schema.js';
 import { SEED } from './fixtures/datasets.js';
 
 describe('validateDatasetSchema', () => {
@@ -62,20 +62,5 @@ describe('validateDatasetSchema', () => {
   it('does not trip over prototype keys', () => {
     const schema = JSON.parse('{"type":"object","properties":{"__proto__":{"type":"long"},"constructor":{"type":"string"}}}') as unknown;
     expect(validateDatasetSchema(schema)).toEqual([]);
-  });
-});
-
-describe('engine types', () => {
-  it('maps attributes to DuckDB and Spark types', () => {
-    const attribute = {
-      type: 'object' as const,
-      properties: {
-        id: { type: 'long' as const },
-        at: { type: 'timestamptz' as const },
-        'we"ird': { type: 'array' as const, items: { type: 'object' as const, properties: { v: { type: 'double' as const } } } },
-      },
-    };
-    expect(toDuckDbType(attribute)).toBe('STRUCT("id" BIGINT, "at" TIMESTAMPTZ, "we""ird" STRUCT("v" DOUBLE)[])');
-    expect(toSparkType(attribute)).toBe('STRUCT<`id`: BIGINT, `at`: TIMESTAMP, `we"ird`: ARRAY<STRUCT<`v`: DOUBLE>>>');
   });
 });

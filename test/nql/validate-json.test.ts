@@ -120,6 +120,23 @@ describe('toValidateJson (POST /nql/validate shapes)', () => {
     });
   });
 
+  it('renders comma joins as join_type comma and UNNEST as a function with its alias', () => {
+    const json = render('SELECT a FROM t, u JOIN v ON u.k = v.k, UNNEST(t.tags) WITH ORDINALITY AS x(tag, n)');
+    expect(json['from']).toMatchObject({
+      type: 'join',
+      join_type: 'comma',
+      condition_type: 'none',
+      left: { type: 'join', join_type: 'comma', left: { type: 'table', table: 't' }, right: { type: 'join', join_type: 'inner' } },
+      right: {
+        type: 'as',
+        nql: 'UNNEST(t.tags) WITH ORDINALITY AS x(tag, n)',
+        name: 'x',
+        columns: ['tag', 'n'],
+        value: { type: 'function', name: 'UNNEST WITH ORDINALITY', args: [{ type: 'ambiguous', parts: ['t', 'tags'] }] },
+      },
+    });
+  });
+
   it('renders EXPLAIN as {query} and keeps the budget in the statement text', () => {
     expect(render('EXPLAIN SELECT a FROM t')).toMatchObject({ type: 'explain', query: { type: 'select' } });
     expect(render('SELECT a FROM t LIMIT 5 USD')).toMatchObject({ type: 'select', nql: 'SELECT a FROM t LIMIT 5 USD' });

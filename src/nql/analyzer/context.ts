@@ -14,11 +14,13 @@ import type {
   Statement,
   SubqueryRef,
   TableRef,
+  UnnestRef,
 } from '../ast.js';
 import type { NqlErrorDetail } from '../errors.js';
 import type { FunctionDef } from '../functions.js';
 import type { DatasetSchema } from '../schema.js';
 import type { NqlType } from '../types.js';
+import type { Scope } from './scope.js';
 import type { ViewSpec } from './view-spec.js';
 
 /** A dataset as the API resolved it from the database. */
@@ -46,7 +48,9 @@ export type ColumnBinding =
   /** An output column named directly by ORDER BY (the only form valid after a set operation). */
   | { kind: 'output'; name: string }
   /** The virtual `_price_cpm_usd` column (only inside a `<=` price filter). */
-  | { kind: 'price' };
+  | { kind: 'price' }
+  /** The position column of `UNNEST(...) WITH ORDINALITY`: 1-based in NQL, whatever the engine counts from. */
+  | { kind: 'ordinality'; qualifier: string; column: string };
 
 export type RelationBinding = {
   /** `ds_<id>` or the CTE name; what the FROM item reads. */
@@ -56,6 +60,14 @@ export type RelationBinding = {
   /** Whether `alias` must be written out (false when it equals the CTE name). */
   aliasWritten: boolean;
 };
+
+/** The names an `UNNEST(...)` relation has in the emitted SQL. */
+export interface UnnestBinding {
+  alias: string;
+  element: string;
+  /** The WITH ORDINALITY column; null without it. */
+  ordinality: string | null;
+}
 
 export type SubscriptBinding = { kind: 'field'; name: string } | { kind: 'index' };
 
@@ -74,6 +86,7 @@ export interface Bindings {
   fields: Map<FieldAccess, string>;
   /** `_price_cpm_usd <= n` comparisons, compiled as a constant for the caller's own datasets. */
   priceFilters: Set<BinaryExpr>;
+  unnests: Map<UnnestRef, UnnestBinding>;
 }
 
 export interface AnalysisContext {
@@ -92,6 +105,12 @@ export interface AnalysisContext {
   outputColumns: OutputColumn[];
   outputSchema: DatasetSchema;
   view?: ViewSpec;
+  /** Column references that resolved in an enclosing query's scope (correlations), with that scope;
+   * the GROUP BY check (grouping.ts) reads it. */
+  correlated: Map<ColumnRef, Scope> | null;
+  /** Aggregate calls (not windows) resolved so far, anywhere: lets the GROUP BY check skip select
+   * cores during whose resolution none appeared. */
+  aggregateCalls: number;
 }
 
 export function newBindings(): Bindings {
@@ -106,5 +125,6 @@ export function newBindings(): Bindings {
     subscripts: new Map(),
     fields: new Map(),
     priceFilters: new Set(),
+    unnests: new Map(),
   };
 }

@@ -17,6 +17,8 @@ export type NqlAnalysisErrorCode =
   /** Table functions, system catalogs, `_price_cpm_usd` misuse, aggregates in WHERE... */
   | 'not_allowed'
   | 'type_mismatch'
+  /** In an aggregate query, a column that is neither a GROUP BY key nor inside an aggregate. */
+  | 'not_grouped'
   /** Two output columns with the same (case-insensitive) name, or a relation alias used twice. */
   | 'duplicate_name'
   | 'invalid_option'

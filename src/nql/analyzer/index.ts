@@ -62,6 +62,8 @@ export function analyze(statement: Statement, datasets: ReadonlyMap<string, Reso
     generatedAliasCount: 0,
     outputColumns: [],
     outputSchema: { type: 'object', properties: {} },
+    correlated: null,
+    aggregateCalls: 0,
   };
   for (const pass of PASSES) pass.run(ctx);
   if (ctx.errors.length > 0) {

@@ -19,6 +19,7 @@ export function relationNamesOf(statement: Statement): Set<string> {
       }
       case 'subquery_ref':
       case 'delta_ref':
+      case 'unnest_ref':
         if (node.alias) names.add(node.alias.value.toLowerCase());
         break;
       default:

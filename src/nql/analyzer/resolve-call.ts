@@ -91,18 +91,24 @@ export function resolveCall(call: FunctionCall, env: ExprEnv): NqlType {
     problem = `FILTER (WHERE ...) applies to aggregates only`;
   }
   const aggregating = def.kind === 'aggregate' && !isWindowCall;
+  if (aggregating) env.ctx.aggregateCalls++;
   if (aggregating && !env.allowAggregate) {
     problem ??= `aggregate ${def.name} is not allowed in ${env.clause}`;
   }
   if (isWindowCall && !env.allowWindow) {
     problem ??= `window function ${def.name} is not allowed in ${env.clause}`;
   }
-  // Arguments of an aggregate may not aggregate again; arguments of a window call may aggregate
-  // (SUM(SUM(x)) OVER () over a grouped query) but not nest windows.
-  const argEnv = withClause(env, `${def.name}(...)`, {
-    allowAggregate: aggregating ? false : env.allowAggregate,
-    allowWindow: false,
-  });
+  // A scalar call is transparent: its arguments may hold whatever the clause allows, windows
+  // included (ROUND(SUM(x) OVER (...), 2), as in Calcite and both engines). Arguments of an
+  // aggregate may not aggregate again; arguments of a window call may aggregate (SUM(SUM(x))
+  // OVER () over a grouped query) but not nest windows; neither takes a window in its arguments.
+  const argEnv =
+    def.kind === 'scalar'
+      ? env
+      : withClause(env, `${def.name}(...)`, {
+          allowAggregate: aggregating ? false : env.allowAggregate,
+          allowWindow: false,
+        });
   const args: ArgInfo[] = call.args.map((a) => {
     const type = resolveExpr(a, argEnv);
     const literal = literalOf(a);

@@ -63,6 +63,9 @@ function bindIn(relation: Relation, parts: readonly Identifier[], start: number,
     return { kind: 'error', code: 'unknown_column', message: `unknown column ${quotePath(written.slice(start))} in ${relation.display}` };
   }
   const steps = parts.slice(start + 1);
+  if (relation.ordinality === column.name && steps.length === 0) {
+    return { kind: 'found', binding: { kind: 'ordinality', qualifier: relation.alias, column: column.name }, type: column.type };
+  }
   const result = descendFields(column.type, steps, (upTo) => quotePath([column.name, ...written.slice(start + 1, start + 1 + upTo)]));
   if ('error' in result) {
     return { kind: 'error', code: 'unknown_column', message: `${result.error} in ${relation.display}` };
@@ -140,13 +143,25 @@ function aliasLookup(ref: ColumnRef, env: ExprEnv): Lookup {
   return { kind: 'found', binding, type };
 }
 
+/** Explains a name that only a relation left of a comma provides (`a, b JOIN c ON a.x = c.x`). */
+function hiddenByComma(ref: ColumnRef, scope: Scope): string | undefined {
+  if (!scope.hidden) return undefined;
+  const hidden: Scope = { relations: [...scope.hidden], using: [], parent: null, hidden: null };
+  if (lookupInScope(ref.parts, hidden, false).kind !== 'found') return undefined;
+  const name = quotePath(ref.parts.map((p) => p.value));
+  return `${name} belongs to a relation left of a comma, which this part of FROM cannot see (a comma binds looser than JOIN): write CROSS JOIN instead of the comma`;
+}
+
 /** Resolves `ref`, records its binding and type, and reports problems into the context. */
 const NONE: Lookup = { kind: 'none' };
 
 export function resolveColumnRef(ref: ColumnRef, env: ExprEnv, allowPrice = false): NqlType {
   let result: Lookup = env.aliases?.mode === 'prefer' ? aliasLookup(ref, env) : NONE;
-  for (let scope: Scope | null = env.scope; result.kind === 'none' && scope; scope = scope.parent) {
+  if (result.kind === 'none') result = lookupInScope(ref.parts, env.scope, allowPrice);
+  for (let scope = env.scope.parent; result.kind === 'none' && scope; scope = scope.parent) {
     result = lookupInScope(ref.parts, scope, allowPrice);
+    // A correlation: the GROUP BY check needs to know whose column it is.
+    if (result.kind === 'found') (env.ctx.correlated ??= new Map()).set(ref, scope);
   }
   if (result.kind === 'none' && env.aliases?.mode === 'fallback') result = aliasLookup(ref, env);
   if (result.kind === 'found') {
@@ -157,9 +172,10 @@ export function resolveColumnRef(ref: ColumnRef, env: ExprEnv, allowPrice = fals
   const message =
     result.kind === 'error'
       ? result.message
-      : `unknown column ${quotePath(ref.parts.map((p) => p.value))}${
+      : (hiddenByComma(ref, env.scope) ??
+        `unknown column ${quotePath(ref.parts.map((p) => p.value))}${
           env.scope.relations.length === 1 ? ` in ${describeRelations(env.scope.relations)}` : ''
-        }`;
+        }`);
   env.ctx.errors.push(detailAt(ref.span, result.kind === 'error' ? result.code : 'unknown_column', message));
   env.ctx.bindings.types.set(ref, T.unknown);
   return T.unknown;

@@ -2,16 +2,17 @@
 // unique name), CTEs, subqueries and joins. Anything else - engine catalogs, files, table
 // functions, other companies' schemas - is refused here, so the compiled SQL can only ever read
 // the `ds_<id>` relations of datasets the API resolved for the caller.
-import type { DeltaRef, FromItem, Identifier, TableRef } from '../ast.js';
+import type { DeltaRef, FromItem, Identifier, Join, TableRef, UnnestRef } from '../ast.js';
 import { forbiddenFunctionReason, isForbiddenCatalog } from '../functions.js';
 import type { DatasetSchema } from '../schema.js';
-import { fromAttribute } from '../types.js';
+import type { NqlType } from '../types.js';
+import { T, fromAttribute, typeName } from '../types.js';
 import type { AnalysisContext, OutputColumn } from './context.js';
 import { datasetRefOf, describeRef, refKey } from './dataset-refs.js';
 import { detailAt } from './errors.js';
 import { checkIntroducedName } from './identifiers.js';
 import type { CteEnv, ExprEnv } from './expr-env.js';
-import { resolveCondition } from './resolve-expr.js';
+import { resolveCondition, resolveExpr } from './resolve-expr.js';
 import { relationNamesOf } from './relation-names.js';
 import { resolveQuery } from './resolve-query.js';
 import type { Relation, Scope } from './scope.js';
@@ -124,6 +125,73 @@ function resolveUsing(columns: readonly Identifier[], left: Relation[], right: R
   }
 }
 
+/** The ON/WHERE-like environment of an expression inside FROM: no aggregates, no windows. */
+function fromExprEnv(env: FromEnv, clause: string): ExprEnv {
+  return { ctx: env.ctx, scope: env.scope, ctes: env.ctes, clause, allowAggregate: false, allowWindow: false, aliases: null, windows: [] };
+}
+
+/**
+ * `UNNEST(array) [WITH ORDINALITY] AS u(element, ordinality)`: a relation with the element column
+ * (named by the column list, else after the alias, as in PostgreSQL) and, with ORDINALITY, the
+ * 1-based position (default name `ordinality`). `lateral` is false where SQL gives UNNEST no row to
+ * its left (first in FROM, right of an ON/USING join): refused, but still resolved so the rest of the
+ * query is checked.
+ */
+function resolveUnnest(item: UnnestRef, env: FromEnv, lateral: boolean): void {
+  const { ctx } = env;
+  if (!lateral) {
+    ctx.errors.push(
+      detailAt(item.span, 'not_allowed', 'UNNEST must follow a comma or CROSS JOIN (it reads the row to its left), e.g. FROM t, UNNEST(t.tags) AS u(tag)'),
+    );
+  }
+  const arrayType = resolveExpr(item.expr, fromExprEnv(env, 'UNNEST(...)'));
+  let element: NqlType = T.unknown;
+  if (arrayType.type === 'array') element = arrayType.items;
+  else if (arrayType.type !== 'unknown') {
+    ctx.errors.push(detailAt(item.expr.span, 'type_mismatch', `UNNEST needs an array, got ${typeName(arrayType)}`));
+  }
+  checkIntroducedName(ctx, item.alias);
+  for (const column of item.columns) checkIntroducedName(ctx, column);
+  if (!item.alias) {
+    ctx.errors.push(detailAt(item.span, 'invalid_call', 'UNNEST needs an alias naming its rows and column, e.g. UNNEST(t.tags) AS u(tag)'));
+  }
+  const expected = item.ordinality ? 2 : 1;
+  if (item.columns.length > expected) {
+    const what = item.ordinality ? 'two columns (the element and its position)' : 'one column (the element)';
+    ctx.errors.push(detailAt((item.columns[expected] as Identifier).span, 'invalid_call', `UNNEST${item.ordinality ? ' WITH ORDINALITY' : ''} has ${what}, not ${item.columns.length}`));
+  }
+  const alias = item.alias?.value ?? generateAlias(ctx);
+  const elementName = item.columns[0]?.value ?? alias;
+  const ordinality = item.ordinality ? (item.columns[1]?.value ?? 'ordinality') : null;
+  if (ordinality !== null && sameName(ordinality, elementName)) {
+    ctx.errors.push(detailAt((item.columns[1] ?? item).span, 'duplicate_name', `UNNEST names two columns "${elementName}"`));
+  }
+  const columns: OutputColumn[] = [{ name: elementName, type: element }];
+  if (ordinality !== null) columns.push({ name: ordinality, type: T.long });
+  ctx.bindings.unnests.set(item, { alias, element: elementName, ordinality });
+  const relation: Relation = { alias, names: [[alias]], display: alias, columns, isDataset: false };
+  if (ordinality !== null) relation.ordinality = ordinality;
+  addRelation(env, relation, item.alias ?? item);
+}
+
+/**
+ * The join chain right of a comma sees only its own relations in its ON conditions (and in its
+ * UNNEST arrays), as in Calcite: `a, b JOIN c ON a.x = c.x` is refused. It is resolved in a scope
+ * of its own, then its relations join the select's scope.
+ */
+function resolveCommaRight(item: Join, env: FromEnv): void {
+  const main = env.scope;
+  const sub: Scope = { relations: [], using: [], parent: main.parent, hidden: main.hidden ? [...main.hidden, ...main.relations] : [...main.relations] };
+  resolveFrom(item.right, { ctx: env.ctx, scope: sub, outer: env.outer, ctes: env.ctes });
+  for (const relation of sub.relations) {
+    if (main.relations.some((r) => sameName(r.alias, relation.alias))) {
+      env.ctx.errors.push(detailAt(item.right.span, 'duplicate_name', `relation name "${relation.alias}" is used twice in FROM; give each an alias`));
+    }
+    main.relations.push(relation);
+  }
+  main.using.push(...sub.using);
+}
+
 export function resolveFrom(item: FromItem, env: FromEnv): void {
   switch (item.kind) {
     case 'table_ref':
@@ -142,24 +210,19 @@ export function resolveFrom(item: FromItem, env: FromEnv): void {
       addRelation(env, { alias, names: [[alias]], display: alias, columns, isDataset: false }, item.alias ?? item);
       return;
     }
+    case 'unnest_ref':
+      return resolveUnnest(item, env, false);
     case 'join': {
       const before = env.scope.relations.length;
       resolveFrom(item.left, env);
       const middle = env.scope.relations.length;
-      resolveFrom(item.right, env);
+      const lateral = item.type === 'CROSS' || item.type === 'COMMA';
+      if (lateral && item.right.kind === 'unnest_ref') resolveUnnest(item.right, env, true);
+      else if (item.type === 'COMMA' && item.right.kind === 'join') resolveCommaRight(item, env);
+      else resolveFrom(item.right, env);
       const condition = item.condition;
       if (condition?.kind === 'join_on') {
-        const onEnv: ExprEnv = {
-          ctx: env.ctx,
-          scope: env.scope,
-          ctes: env.ctes,
-          clause: 'JOIN ... ON',
-          allowAggregate: false,
-          allowWindow: false,
-          aliases: null,
-          windows: [],
-        };
-        resolveCondition(condition.expr, onEnv);
+        resolveCondition(condition.expr, fromExprEnv(env, 'JOIN ... ON'));
       } else if (condition?.kind === 'join_using') {
         const left = env.scope.relations.slice(before, middle);
         const right = env.scope.relations.slice(middle);

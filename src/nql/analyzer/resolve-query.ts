@@ -8,6 +8,7 @@ import { checkIntroducedName } from './identifiers.js';
 import type { CteEnv, ExprEnv } from './expr-env.js';
 import { withClause } from './expr-env.js';
 import { resolveOrderItems, resolveWindowSpec } from './resolve-call.js';
+import { checkGrouping } from './grouping.js';
 import { resolveFrom } from './resolve-from.js';
 import { resolveCondition, resolveExpr } from './resolve-expr.js';
 import type { Scope } from './scope.js';
@@ -31,7 +32,7 @@ function outputName(item: SelectItem, index: number, ctx: AnalysisContext): stri
 }
 
 function resolveSelectCore(core: SelectCore, ctx: AnalysisContext, outer: Scope | null, ctes: CteEnv | null): { columns: OutputColumn[]; env: ExprEnv } {
-  const scope: Scope = { relations: [], using: [], parent: outer };
+  const scope: Scope = { relations: [], using: [], parent: outer, hidden: null };
   if (core.from) resolveFrom(core.from, { ctx, scope, outer, ctes });
   const env: ExprEnv = { ctx, scope, ctes, clause: 'SELECT', allowAggregate: true, allowWindow: true, aliases: null, windows: core.windows };
   core.windows.forEach((w, i) => {
@@ -79,10 +80,16 @@ function resolveSetOperation(left: OutputColumn[], right: OutputColumn[], op: st
   });
 }
 
-function resolveBody(body: QueryBody, ctx: AnalysisContext, outer: Scope | null, ctes: CteEnv | null): { columns: OutputColumn[]; env: ExprEnv | null } {
+/** `ownOrder`: the caller resolves the query's ORDER BY and checks grouping after it; otherwise
+ * (an operand of a set operation) the select core is checked here, without an ORDER BY. */
+function resolveBody(body: QueryBody, ctx: AnalysisContext, outer: Scope | null, ctes: CteEnv | null, ownOrder = false): { columns: OutputColumn[]; env: ExprEnv | null } {
   switch (body.kind) {
-    case 'select_core':
-      return resolveSelectCore(body, ctx, outer, ctes);
+    case 'select_core': {
+      const aggregatesBefore = ctx.aggregateCalls;
+      const resolved = resolveSelectCore(body, ctx, outer, ctes);
+      if (!ownOrder) checkGrouping(body, [], resolved.env.scope, ctx, ctx.aggregateCalls !== aggregatesBefore);
+      return resolved;
+    }
     case 'query':
       return { columns: resolveQuery(body, ctx, outer, ctes), env: null };
     case 'set_operation': {
@@ -134,7 +141,8 @@ function resolveOutputOrder(query: Query, columns: OutputColumn[], ctx: Analysis
 
 export function resolveQuery(query: Query, ctx: AnalysisContext, outer: Scope | null, ctes: CteEnv | null): OutputColumn[] {
   const env = query.with ? resolveWith(query.with, ctx, ctes) : ctes;
-  const body = resolveBody(query.body, ctx, outer, env);
+  const aggregatesBefore = ctx.aggregateCalls;
+  const body = resolveBody(query.body, ctx, outer, env, true);
   if (query.orderBy.length > 0) {
     if (body.env) {
       const core = query.body as SelectCore;
@@ -150,6 +158,7 @@ export function resolveQuery(query: Query, ctx: AnalysisContext, outer: Scope | 
       resolveOutputOrder(query, body.columns, ctx);
     }
   }
+  if (body.env) checkGrouping(query.body as SelectCore, query.orderBy, body.env.scope, ctx, ctx.aggregateCalls !== aggregatesBefore);
   ctx.bindings.queryOutputs.set(query, body.columns);
   return body.columns;
 }

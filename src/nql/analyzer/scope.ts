@@ -18,6 +18,8 @@ export interface Relation {
   /** Stands in for a FROM item that failed to resolve: it answers every name with type unknown,
    * so one unknown dataset is one error, not one per column read from it. */
   opaque?: boolean;
+  /** The WITH ORDINALITY column of an UNNEST relation. */
+  ordinality?: string;
 }
 
 interface ColumnIndex {
@@ -48,6 +50,9 @@ export interface Scope {
   relations: Relation[];
   using: UsingColumn[];
   parent: Scope | null;
+  /** Relations of the same FROM that this scope cannot see: those left of a comma, seen from the
+   * join chain right of it (`a, b JOIN c ON <here>`). Only consulted to explain an unknown name. */
+  hidden: readonly Relation[] | null;
 }
 
 export function sameName(a: string, b: string): boolean {

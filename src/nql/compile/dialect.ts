@@ -33,8 +33,23 @@ export interface Dialect {
   timestampLiteralKeyword: string;
   /** Renderings of EXTRACT fields whose engine name or numbering differs from NQL's. */
   extract: Partial<Record<ExtractField, (source: string) => string>>;
+  /** Catalog functions (canonical names) the engine runs as `NAME(args)` with NQL's meaning. A
+   * function needs this or a rendering for the dialect (`FunctionDef.render`); with neither,
+   * compiling a call to it fails with NqlCompileError (see compile/unsupported.ts). */
+  nativeFunctions: ReadonlySet<string>;
   /** Whether QUALIFY is understood; otherwise the emitter wraps the select and filters outside. */
   supportsQualify: boolean;
+  /** A lateral `UNNEST` of one array, printed after CROSS JOIN: the element column and, when
+   * `ordinality` is set, the position column must carry the given names. */
+  unnest(array: string, names: UnnestNames): string;
+  /** The first position the engine's ordinality column counts from; NQL's WITH ORDINALITY counts from 1. */
+  ordinalityBase: 0 | 1;
+}
+
+export interface UnnestNames {
+  alias: string;
+  element: string;
+  ordinality: string | null;
 }
 
 /** Quoting helper: wrap in `quote`, doubling any occurrence inside. */

@@ -29,6 +29,19 @@ function duckDbTypeName(type: NqlType): string {
   }
 }
 
+// Catalog functions DuckDB runs as NAME(args) with NQL's meaning (test/nql/functions.test.ts checks
+// each against duckdb_functions()). A catalog function neither listed here nor given a `duckdb`
+// rendering in src/nql/functions/ is refused at compile time, never passed through for the engine
+// to reject.
+const NATIVE_FUNCTIONS: ReadonlySet<string> = new Set([
+  'COUNT', 'AVG', 'MIN', 'MAX', 'APPROX_COUNT_DISTINCT', 'STDDEV', 'STDDEV_SAMP', 'STDDEV_POP', 'VARIANCE',
+  'VAR_SAMP', 'VAR_POP', 'BOOL_AND', 'BOOL_OR', 'ROW_NUMBER', 'RANK', 'DENSE_RANK', 'PERCENT_RANK',
+  'CUME_DIST', 'NTILE', 'LAG', 'LEAD', 'FIRST_VALUE', 'LAST_VALUE', 'NTH_VALUE', 'LOWER', 'UPPER', 'TRIM',
+  'LTRIM', 'RTRIM', 'REVERSE', 'LENGTH', 'SUBSTRING', 'LEFT', 'RIGHT', 'CONCAT_WS', 'REPLACE', 'INSTR',
+  'ABS', 'ROUND', 'SQRT', 'EXP', 'LN', 'LOG10', 'LOG2', 'POWER', 'GREATEST', 'LEAST', 'YEAR', 'QUARTER',
+  'MONTH', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'DAYOFYEAR', 'WEEKOFYEAR', 'NULLIF', 'MD5', 'SHA1',
+]);
+
 // DuckDB numbers weekdays Sunday 0 .. Saturday 6; NQL (like Spark) Sunday 1 .. Saturday 7.
 const dayOfWeek = (source: string) => `(EXTRACT(DOW FROM ${source}) + 1)`;
 
@@ -50,4 +63,12 @@ export const DUCKDB: Dialect = {
   timestampLiteralKeyword: 'TIMESTAMPTZ',
   extract: { DAYOFWEEK: dayOfWeek, DOW: dayOfWeek, DAYOFYEAR: (s) => `EXTRACT(DOY FROM ${s})` },
   supportsQualify: true,
+  nativeFunctions: NATIVE_FUNCTIONS,
+  // DuckDB's UNNEST in FROM is lateral and its WITH ORDINALITY counts from 1 (checked on 1.5.6).
+  unnest: (array, n) => {
+    const q = (name: string) => quoteWith('"', name);
+    const columns = n.ordinality === null ? q(n.element) : `${q(n.element)}, ${q(n.ordinality)}`;
+    return `UNNEST(${array})${n.ordinality === null ? '' : ' WITH ORDINALITY'} AS ${q(n.alias)}(${columns})`;
+  },
+  ordinalityBase: 1,
 };

@@ -10,6 +10,7 @@ import { numericLiteralValue } from '../analyzer/literal-value.js';
 import type { EmitContext } from './emit-context.js';
 import { emitOperator } from './emit-operators.js';
 import { emitQuery } from './emitter.js';
+import { renderingFor } from './unsupported.js';
 import { atDepth } from './format.js';
 
 /** The outermost operator of emitted SQL, which decides whether an enclosing operator needs parens. */
@@ -78,6 +79,11 @@ function emitColumn(ref: ColumnRef, ctx: EmitContext): Emitted {
       return emit(binding.item.expr, ctx);
     case 'output':
       return { sql: q(binding.name), cls: 'atom' };
+    case 'ordinality': {
+      const column = `${q(binding.qualifier)}.${q(binding.column)}`;
+      const base = ctx.dialect.ordinalityBase;
+      return base === 1 ? { sql: column, cls: 'atom' } : { sql: `(${column} + ${1 - base})`, cls: 'atom' };
+    }
     case 'price':
       throw new Error('internal: _price_cpm_usd outside a price filter');
   }
@@ -93,8 +99,10 @@ function emitCall(node: FunctionCall, ctx: EmitContext): Emitted {
     filter: node.filter ? emitExpr(node.filter, ctx) : '',
     over: node.over ? ` OVER ${node.over.kind === 'window_ref' ? ctx.dialect.quoteIdentifier(node.over.name.value) : emitWindowSpec(node.over, ctx)}` : '',
   };
-  const rendering = def.render?.[ctx.dialect.id];
-  const sql = !rendering ? defaultCall(def.name, rc) : typeof rendering === 'function' ? rendering(rc) : defaultCall(rendering.name, rc);
+  const rendering = renderingFor(def, ctx.dialect);
+  // compile() refused unrenderable calls before printing (compile/unsupported.ts).
+  if (!rendering) throw new Error(`internal: no ${ctx.dialect.id} rendering for ${def.name}`);
+  const sql = typeof rendering === 'function' ? rendering(rc) : defaultCall(rendering.name, rc);
   return { sql, cls: 'atom' };
 }
 

@@ -61,7 +61,16 @@ function emitRelation(item: FromItem & { kind: 'table_ref' | 'delta_ref' }, ctx:
   return d.alwaysAliasDatasets || binding.alias !== ownName ? `${relation}${d.aliasSeparator}${d.quoteIdentifier(binding.alias)}` : relation;
 }
 
-const JOIN_KEYWORDS = { INNER: 'INNER JOIN', LEFT: 'LEFT JOIN', RIGHT: 'RIGHT JOIN', FULL: 'FULL JOIN', CROSS: 'CROSS JOIN' } as const;
+// A comma join is a cross join; spelling it CROSS JOIN leaves no room for engines' differing comma
+// precedence (Spark applies a comma before the joins that follow it, DuckDB and Calcite after).
+const JOIN_KEYWORDS = {
+  INNER: 'INNER JOIN',
+  LEFT: 'LEFT JOIN',
+  RIGHT: 'RIGHT JOIN',
+  FULL: 'FULL JOIN',
+  CROSS: 'CROSS JOIN',
+  COMMA: 'CROSS JOIN',
+} as const;
 
 export function emitFrom(item: FromItem, ctx: EmitContext): string {
   const d = ctx.dialect;
@@ -69,6 +78,11 @@ export function emitFrom(item: FromItem, ctx: EmitContext): string {
     case 'table_ref':
     case 'delta_ref':
       return emitRelation(item, ctx);
+    case 'unnest_ref': {
+      const names = ctx.bindings.unnests.get(item);
+      if (!names) throw new Error('internal: unresolved UNNEST');
+      return d.unnest(emitExpr(item.expr, ctx), names);
+    }
     case 'subquery_ref': {
       const alias = ctx.bindings.subqueryAliases.get(item) ?? 't';
       return `(${atDepth(ctx, ctx.depth + 1, () => emitQuery(item.query, ctx))})${d.aliasSeparator}${d.quoteIdentifier(alias)}`;

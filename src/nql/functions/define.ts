@@ -1,10 +1,13 @@
 // The shape of one allow-listed NQL function, and small builders the catalog files share.
 // A function is data: arity, a type rule and, only where an engine differs from NQL's meaning,
 // a per-dialect rendering. The emitter looks renderings up by dialect id; it never branches on it.
+import type { Engine } from '../../core/engines.js';
 import type { NqlType } from '../types.js';
 import { T, isNumeric, isStringLike, isTemporal, typeName } from '../types.js';
 
-export type DialectId = 'duckdb' | 'spark';
+/** A compile target. Declared once, as the engines a data plane can run (src/core/engines.ts):
+ * each engine has exactly one dialect, with the same id (compile/index.ts `DIALECTS`). */
+export type DialectId = Engine;
 export type FunctionKind = 'scalar' | 'aggregate' | 'window';
 export type FunctionCategory =
   | 'aggregate'

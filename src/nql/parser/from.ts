@@ -1,25 +1,42 @@
-import type { FromItem, Identifier, Join, Pos, Query, TableRef } from '../ast.js';
+import type { Expr, FromItem, Identifier, Join, Pos, Query, TableRef, UnnestRef } from '../ast.js';
 import type { Cursor } from './cursor.js';
 import { parseExpr } from './expressions.js';
 import { parseQuery } from './queries.js';
 
-/** A FROM item followed by any number of joins, nested left-deep: `a JOIN b ON ... LEFT JOIN c USING (k)`. */
-export function parseFromItem(p: Cursor, first?: FromItem): FromItem {
+/**
+ * A FROM list: join chains `a JOIN b ON ... LEFT JOIN c USING (k)` nested left-deep, separated by
+ * commas. A comma binds looser than JOIN (SQL standard, Calcite): `a, b JOIN c ON ...` is
+ * `COMMA(a, JOIN(b, c))`. `nested` is true inside parentheses, where a comma is an error: Calcite
+ * only allows comma joins between the top-level items of FROM. One function for both levels, so a
+ * deeply nested FROM costs no more stack than before commas existed.
+ */
+export function parseFromItem(p: Cursor, first?: FromItem, nested = false): FromItem {
+  let commaLeft: FromItem | null = null;
   let left = first ?? parseFromPrimary(p);
   let levels = 0;
   for (;;) {
-    if (p.isOp(',')) {
-      p.fail('not_allowed', 'comma joins are not supported in NQL: write CROSS JOIN, or JOIN ... ON ...');
-    }
     const type = parseJoinType(p);
-    if (!type) break;
+    if (type) {
+      p.enter();
+      levels++;
+      const right = parseFromPrimary(p);
+      left = parseJoinCondition(p, type, left, right);
+      continue;
+    }
+    if (!p.isOp(',')) break;
+    if (nested) p.fail('not_allowed', 'a comma join cannot be written inside parentheses: write CROSS JOIN');
+    p.next();
     p.enter();
     levels++;
-    const right = parseFromPrimary(p);
-    left = parseJoinCondition(p, type, left, right);
+    commaLeft = commaLeft ? commaJoin(commaLeft, left) : left;
+    left = parseFromPrimary(p);
   }
   p.leave(levels);
-  return left;
+  return commaLeft ? commaJoin(commaLeft, left) : left;
+}
+
+function commaJoin(left: FromItem, right: FromItem): Join {
+  return { kind: 'join', type: 'COMMA', left, right, condition: null, span: { start: left.span.start, end: right.span.end } };
 }
 
 /** Consumes `[INNER] JOIN`, `LEFT|RIGHT|FULL [OUTER] JOIN`, `CROSS JOIN`; null when no join follows. */
@@ -75,7 +92,7 @@ function parseFromPrimary(p: Cursor): FromItem {
         first.alias = p.parseAlias();
         first.span = p.spanFrom(inner.span.start);
         p.enter();
-        const join = parseFromItem(p, first);
+        const join = parseFromItem(p, first, true);
         p.leave();
         p.expectOp(')');
         return join;
@@ -87,12 +104,16 @@ function parseFromPrimary(p: Cursor): FromItem {
     // A parenthesised join: `(a JOIN b ON ...)`.
     p.next();
     p.enter();
-    const inner = parseFromItem(p);
+    const inner = parseFromItem(p, undefined, true);
     p.leave();
     p.expectOp(')');
     return inner;
   }
   if (p.isWord('DELTA') && p.isOp('(', 1)) return parseDelta(p, start);
+  if (p.isWord('UNNEST') && p.isOp('(', 1)) return parseUnnest(p, start);
+  if (p.isWord('LATERAL') && (p.isOp('(', 1) || p.isWord('UNNEST', 1))) {
+    p.fail('unsupported', 'LATERAL is not supported: UNNEST(...) after a comma or CROSS JOIN already reads the row to its left');
+  }
   if (!p.isNameStart()) return p.unexpected(["a table name or '('"]);
   const table = parseTableRef(p, start);
   table.alias = p.parseAlias();
@@ -123,4 +144,29 @@ function parseDelta(p: Cursor, start: Pos): FromItem {
   p.expectOp(')');
   const alias = p.parseAlias();
   return { kind: 'delta_ref', source, alias, span: p.spanFrom(start) };
+}
+
+/** `UNNEST(array) [WITH ORDINALITY] [AS] alias [(element [, ordinality])]`. */
+function parseUnnest(p: Cursor, start: Pos): UnnestRef {
+  p.next();
+  p.expectOp('(');
+  const expr: Expr = parseExpr(p);
+  if (p.isOp(',')) {
+    p.fail('unsupported', 'UNNEST of several arrays is not supported: unnest each array in its own CROSS JOIN UNNEST(...)');
+  }
+  p.expectOp(')');
+  let ordinality = false;
+  if (p.isWord('WITH') && p.isWord('ORDINALITY', 1)) {
+    p.next();
+    p.next();
+    ordinality = true;
+  }
+  const alias = p.parseAlias();
+  const columns: Identifier[] = [];
+  if (alias && p.eatOp('(')) {
+    do columns.push(p.expectName('a column name'));
+    while (p.eatOp(','));
+    p.expectOp(')', "',' or ')'");
+  }
+  return { kind: 'unnest_ref', expr, ordinality, alias, columns, span: p.spanFrom(start) };
 }

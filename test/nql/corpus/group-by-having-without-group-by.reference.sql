@@ -1,0 +1,1 @@
+SELECT count(*), sum(amount) FROM ds_100

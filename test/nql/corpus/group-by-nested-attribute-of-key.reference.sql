@@ -1,0 +1,1 @@
+SELECT geo.city, count(*) FROM ds_100 GROUP BY geo

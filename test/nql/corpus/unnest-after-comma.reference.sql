@@ -1,0 +1,1 @@
+SELECT id, unnest(tags) FROM ds_100

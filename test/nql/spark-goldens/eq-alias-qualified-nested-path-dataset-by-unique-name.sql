@@ -1,0 +1,5 @@
+SELECT
+  `e`.`geo`['city'] `city`,
+  `e`.`id`
+FROM
+  narrative.datasets.ds_100 `e`

@@ -1,0 +1,4 @@
+SELECT
+  `d`.`id`
+FROM
+  narrative.datasets.ds_100_delta `d`
