@@ -1,4 +1,5 @@
 import { ENDPOINTS, type Endpoint } from './endpoints.js';
+import { streamEvents, type EventStreamOptions, type FeedEvent } from './events.js';
 import { Transport, type CallOptions, type RequestSpec, type TransportOptions, type UploadBody } from './transport.js';
 import type {
   AccessToken, AccessTokenList, AcknowledgeCancellationRequest, Cancellations, ClaimJobsRequest, ClaimJobsResponse,
@@ -8,10 +9,18 @@ import type {
   HeartbeatJobRequest, HeartbeatJobResponse, ImportFormat, Job, JobEventList, JobList, JsonObject, ListExecutorsQuery,
   ListJobsQuery, NqlCompileRequest, NqlCompileResponse, NqlRequest, NqlRunRequest, NqlRunResponse, PageQuery,
   Readiness, RegisterExecutorRequest, RescheduleJobRequest, RescheduleJobResponse, RunJobRequest, Snapshot,
-  SnapshotList, WhoAmI,
+  SnapshotList, WhoAmI, SnapshotRows, SnapshotRowsQuery, JobExplanation, JobStats, JobStatsQuery, JobThroughput,
+  JobThroughputQuery, CompleteJobsRequest,
+  FailJobsRequest, BatchResults, HeartbeatJobsRequest, HeartbeatJobsResponse, EventsQuery, EventPage,
+  CreateWebhookRequest, CreatedWebhookSubscription, ListWebhookDeliveriesQuery, ListWebhooksQuery, WebhookDelivery,
+  WebhookDeliveryList, WebhookList, WebhookSubscription, RefreshViewRequest, RefreshedView, RefreshSchedule,
+  RefreshScheduleRequest, RecalculateColumnStatsRequest, Recalculation,
 } from './types.js';
 
 export type JobplaneClientOptions = TransportOptions;
+
+/** The rows endpoint long-polls its job for up to ~30 s; leave room for that plus the page itself. */
+const ROWS_TIMEOUT_MS = 90_000;
 
 /** The job a create call returned, and whether it is new (201) or the first job of a repeated idempotency key (200). */
 export interface CreatedJob {
@@ -28,9 +37,15 @@ export class JobplaneClient {
   private readonly transport: Transport;
   private readonly timeoutMs: number;
 
-  constructor(opts: JobplaneClientOptions) {
+  constructor(private readonly options: JobplaneClientOptions) {
+    const opts = options;
     this.transport = new Transport(opts);
     this.timeoutMs = opts.timeoutMs ?? 30_000;
+  }
+
+  /** The API base URL this client talks to. */
+  get baseUrl(): string {
+    return this.transport.baseUrl;
   }
 
   private async call<T>(endpoint: Endpoint, spec: RequestSpec = {}): Promise<T> {
@@ -105,6 +120,79 @@ export class JobplaneClient {
 
   failJob(jobId: string, body: FailJobRequest, opts?: CallOptions): Promise<Job> {
     return this.call(ENDPOINTS.failJob, { ...opts, params: { job_id: jobId }, body });
+  }
+
+  /** Up to 100 completions in one request; each item is judged alone, answered in request order. */
+  completeJobs(body: CompleteJobsRequest, opts?: CallOptions): Promise<BatchResults> {
+    return this.call(ENDPOINTS.completeJobs, { ...opts, body });
+  }
+
+  failJobs(body: FailJobsRequest, opts?: CallOptions): Promise<BatchResults> {
+    return this.call(ENDPOINTS.failJobs, { ...opts, body });
+  }
+
+  heartbeatJobs(body: HeartbeatJobsRequest, opts?: CallOptions): Promise<HeartbeatJobsResponse> {
+    return this.call(ENDPOINTS.heartbeatJobs, { ...opts, body });
+  }
+
+  // ---- jobs: why, how many, what happened --------------------------------------------------------------------------
+
+  /** Why the job is (not) running: the reasons the scheduler sees. */
+  explainJob(jobId: string, opts?: CallOptions): Promise<JobExplanation> {
+    return this.call(ENDPOINTS.explainJob, { ...opts, params: { job_id: jobId } });
+  }
+
+  getJobStats(query: JobStatsQuery = {}, opts?: CallOptions): Promise<JobStats> {
+    return this.call(ENDPOINTS.getJobStats, { ...opts, query: { ...query } });
+  }
+
+  /** Transitions per minute over the last `minutes` (default 60) and the queue depth at each minute's end. */
+  getJobThroughput(query: JobThroughputQuery = {}, opts?: CallOptions): Promise<JobThroughput> {
+    return this.call(ENDPOINTS.getJobThroughput, { ...opts, query: { ...query } });
+  }
+
+  /** One page of the job event feed as JSON (`format=json`); resume with `after: page.next_cursor`. */
+  listEvents(query: EventsQuery = {}, opts?: CallOptions): Promise<EventPage> {
+    return this.call(ENDPOINTS.listEvents, { ...opts, query: { ...query, format: 'json' } });
+  }
+
+  /**
+   * Follows the feed live (SSE) as an async iterator, resuming after the last event received whenever the connection
+   * drops; see `streamEvents` in events.ts. Stop it with `opts.signal` or by leaving the `for await` loop.
+   */
+  streamEvents(opts: EventStreamOptions = {}): AsyncGenerator<FeedEvent, void, undefined> {
+    return streamEvents({ baseUrl: this.baseUrl, token: this.options.token, fetch: this.options.fetch }, opts);
+  }
+
+  // ---- webhooks ----------------------------------------------------------------------------------------------------
+
+  /** The response is the only place the signing secret is shown. */
+  createWebhook(body: CreateWebhookRequest, opts?: CallOptions): Promise<CreatedWebhookSubscription> {
+    return this.call(ENDPOINTS.createWebhook, { ...opts, body });
+  }
+
+  listWebhooks(query: ListWebhooksQuery = {}, opts?: CallOptions): Promise<WebhookList> {
+    return this.call(ENDPOINTS.listWebhooks, { ...opts, query: { ...query } });
+  }
+
+  getWebhook(webhookId: string, opts?: CallOptions): Promise<WebhookSubscription> {
+    return this.call(ENDPOINTS.getWebhook, { ...opts, params: { webhook_id: webhookId } });
+  }
+
+  archiveWebhook(webhookId: string, opts?: CallOptions): Promise<WebhookSubscription> {
+    return this.call(ENDPOINTS.archiveWebhook, { ...opts, params: { webhook_id: webhookId } });
+  }
+
+  enableWebhook(webhookId: string, opts?: CallOptions): Promise<WebhookSubscription> {
+    return this.call(ENDPOINTS.enableWebhook, { ...opts, params: { webhook_id: webhookId } });
+  }
+
+  listWebhookDeliveries(webhookId: string, query: ListWebhookDeliveriesQuery = {}, opts?: CallOptions): Promise<WebhookDeliveryList> {
+    return this.call(ENDPOINTS.listWebhookDeliveries, { ...opts, params: { webhook_id: webhookId }, query: { ...query } });
+  }
+
+  retryWebhookDelivery(webhookId: string, deliveryId: string, opts?: CallOptions): Promise<WebhookDelivery> {
+    return this.call(ENDPOINTS.retryWebhookDelivery, { ...opts, params: { webhook_id: webhookId, delivery_id: deliveryId } });
   }
 
   /** The executor's side of a cancellation: it stopped the work (pending_cancellation -> cancelled). */
@@ -182,6 +270,17 @@ export class JobplaneClient {
   }
 
   /**
+   * One page (at most 1,000 rows) of a snapshot's rows, read on the dataset's data plane: the server creates a
+   * `datasets_sample` job there and answers when it is done, waiting up to ~30 s; then a 503 (transient: ask again).
+   */
+  getSnapshotRows(datasetId: number, snapshotId: number, query: SnapshotRowsQuery = {}, opts: CallOptions = {}): Promise<SnapshotRows> {
+    return this.call(ENDPOINTS.getSnapshotRows, {
+      ...opts, timeoutMs: opts.timeoutMs ?? Math.max(this.timeoutMs, ROWS_TIMEOUT_MS),
+      params: { dataset_id: String(datasetId), snapshot_id: String(snapshotId) }, query: { ...query },
+    });
+  }
+
+  /**
    * Loads files into a dataset as a new snapshot (appended, or replacing the rows, per its write_mode). `upload` is
    * one file (its format in `format` or the content type) or a multipart body of several (formats from the
    * filenames). Only on a server that holds the dataset's data plane. Uploads take as long as they take: pass a
@@ -194,6 +293,41 @@ export class JobplaneClient {
   /** Creates a dataset whose schema is inferred from the files, with them as its first snapshot. */
   createDatasetFromFiles(query: CreateDatasetFromFilesQuery, upload: UploadBody, opts?: CallOptions): Promise<{ dataset: Dataset; snapshot: Snapshot }> {
     return this.call(ENDPOINTS.createDatasetFromFiles, { ...opts, query: { ...query }, upload });
+  }
+
+  // ---- materialized views ---------------------------------------------------------------------------------------
+
+  /**
+   * Refreshes a materialized view now: a new materialize-view job (created), or the refresh of the view already
+   * pending or running (not created). A refresh whose inputs did not change completes at once, reusing the view's
+   * snapshot (`result.reused`), unless `force`.
+   */
+  async refreshView(datasetId: number, body: RefreshViewRequest = {}, opts?: CallOptions): Promise<RefreshedView> {
+    const res = await this.transport.request<Job>(ENDPOINTS.refreshView, { ...opts, params: { dataset_id: String(datasetId) }, body });
+    return { job: res.body, created: res.status === 201 };
+  }
+
+  /** The view's schedule, with its next ticks and the last ones it acted on. */
+  getRefreshSchedule(datasetId: number, opts?: CallOptions): Promise<RefreshSchedule> {
+    return this.call(ENDPOINTS.getRefreshSchedule, { ...opts, params: { dataset_id: String(datasetId) } });
+  }
+
+  createRefreshSchedule(datasetId: number, body: RefreshScheduleRequest, opts?: CallOptions): Promise<RefreshSchedule> {
+    return this.call(ENDPOINTS.createRefreshSchedule, { ...opts, params: { dataset_id: String(datasetId) }, body });
+  }
+
+  replaceRefreshSchedule(datasetId: number, body: RefreshScheduleRequest, opts?: CallOptions): Promise<RefreshSchedule> {
+    return this.call(ENDPOINTS.replaceRefreshSchedule, { ...opts, params: { dataset_id: String(datasetId) }, body });
+  }
+
+  /** Stops the schedule (archived); its ticks are kept. */
+  archiveRefreshSchedule(datasetId: number, opts?: CallOptions): Promise<RefreshSchedule> {
+    return this.call(ENDPOINTS.archiveRefreshSchedule, { ...opts, params: { dataset_id: String(datasetId) } });
+  }
+
+  /** Recomputes a snapshot's column statistics on the dataset's plane; readable with getColumnStats once job_id completed. */
+  recalculateColumnStats(datasetId: number, body: RecalculateColumnStatsRequest = {}, opts?: CallOptions): Promise<Recalculation> {
+    return this.call(ENDPOINTS.recalculateColumnStats, { ...opts, params: { dataset_id: String(datasetId) }, body });
   }
 
   // ---- NQL ---------------------------------------------------------------------------------------------------------

@@ -35,14 +35,20 @@ export class ApiUnavailableError extends JobplaneClientError {
   readonly reason: 'network' | 'timeout';
   readonly method: string;
   readonly path: string;
+  /** The API base URL that was tried (the client's `baseUrl`), so that a message can say where it looked. */
+  readonly baseUrl: string | undefined;
+  /** `ECONNREFUSED`, `ENOTFOUND`, `timed out`...: why there was no answer. */
+  readonly why: string;
 
-  constructor(method: string, path: string, reason: 'network' | 'timeout', cause: unknown) {
+  constructor(method: string, path: string, reason: 'network' | 'timeout', cause: unknown, baseUrl?: string) {
     const why = reason === 'timeout' ? 'timed out' : describeNetworkError(cause);
-    super(`${method} ${path}: the jobplane API is unreachable (${why})`, { cause });
+    super(`${method} ${path}: the jobplane API${baseUrl ? ` at ${baseUrl}` : ''} is unreachable (${why})`, { cause });
     this.name = 'ApiUnavailableError';
     this.reason = reason;
     this.method = method;
     this.path = path;
+    this.baseUrl = baseUrl;
+    this.why = why;
   }
 }
 

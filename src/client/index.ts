@@ -4,6 +4,11 @@ export {
   ApiError, ApiUnavailableError, JobplaneClientError, isApiError, isApiUnavailable, isConflict, isForbidden,
   isNotFound, isStaleLease, isTransient, isUnauthenticated, isValidationError,
 } from './errors.js';
-export { ENDPOINTS, type Endpoint, type EndpointName, type HttpMethod } from './endpoints.js';
+export { ENDPOINTS, PENDING_ENDPOINTS, type Endpoint, type EndpointName, type HttpMethod } from './endpoints.js';
 export type { CallOptions, UploadBody } from './transport.js';
 export type * from './types.js';
+export { streamEvents, type EventFilter, type EventStreamOptions, type FeedEvent, type StreamConnection } from './events.js';
+export {
+  generateWebhookSecret, signWebhook, verifyWebhook, webhookHeaders, WebhookVerificationError, type HeaderSource,
+  type VerifyOptions,
+} from './webhook-signature.js';

@@ -55,6 +55,11 @@ export class Transport {
     this.token = opts.token;
   }
 
+  /** The base URL requests go to (no trailing slash). */
+  get baseUrl(): string {
+    return this.base;
+  }
+
   async request<T>(endpoint: Endpoint, spec: RequestSpec = {}): Promise<RawResponse<T>> {
     const path = fillPath(endpoint.path, spec.params) + queryString(spec.query);
     const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
@@ -79,7 +84,7 @@ export class Transport {
       text = await response.text(); // a connection reset can also happen while the body streams in
     } catch (err) {
       if (spec.signal?.aborted) throw spec.signal.reason;
-      throw new ApiUnavailableError(endpoint.method, path, timeout.aborted ? 'timeout' : 'network', err);
+      throw new ApiUnavailableError(endpoint.method, path, timeout.aborted ? 'timeout' : 'network', err, this.base);
     }
     const body = parseBody(text, response.headers.get('content-type'));
     if (response.status >= 400) {

@@ -32,6 +32,12 @@ export interface RequestSource {
   [extra: string]: unknown;
 }
 
+/** A dataset a job reads (Job.inputs); a snapshot_id given at create pins that snapshot. */
+export interface JobInputRef {
+  dataset_id: number;
+  snapshot_id: number | null;
+}
+
 export interface Job {
   job_id: string;
   company_id: number;
@@ -42,10 +48,14 @@ export interface Job {
   state: JobState;
   type: JobType;
   input: JsonObject;
+  /** The datasets the job reads; snapshot_id is the snapshot it was bound to (lineage) once known. */
+  inputs: JobInputRef[];
   executor: string | null;
   failures: Failure[];
   idempotency_key: string;
   result: JsonObject | null;
+  /** The latest progress the executor reported (phase, rows, ...). */
+  progress: JsonObject | null;
   priority: number;
   /** The fencing token of the current lease (1 for the first run). */
   attempt: number;
@@ -72,6 +82,9 @@ export interface ListJobsQuery extends PageQuery {
   type?: JobType;
   data_plane_id?: string;
   dataset_id?: number;
+  /** Only jobs created at or after / before these times (ISO). */
+  created_after?: string;
+  created_before?: string;
   order_by?: JobOrder;
 }
 
@@ -85,6 +98,8 @@ export interface JobList {
 export interface CreateJobRequest {
   type: JobType;
   input: JsonObject;
+  /** The datasets the job's compiled SQL reads (relations ds_<id>); a snapshot_id pins that snapshot. */
+  inputs?: JobInputRef[];
   data_plane_id?: string;
   compute_pool_id?: string;
   execution_cluster?: ExecutionCluster;
@@ -167,6 +182,18 @@ export interface CompleteJobRequest extends Lease {
   result: JsonObject;
   /** A materialize-view run's new snapshot: committed with the completion, in one transaction. */
   snapshot?: SnapshotManifest;
+  /** A datasets_calculate_column_stats run's statistics: stored with the completion, in one transaction. */
+  column_stats?: ColumnStatsCompletion;
+  /** The snapshot each input dataset was bound to (lineage). */
+  inputs?: JobInputRef[];
+}
+
+/** What a statistics recalculation completes with (`CompleteJobRequest.column_stats`). */
+export interface ColumnStatsCompletion {
+  recalculation_id: string;
+  snapshot_id: number;
+  /** `{row_count, columns: [...]}`, as ColumnStats.stats */
+  stats: JsonObject;
 }
 
 export interface FailJobRequest extends Lease {
@@ -288,6 +315,75 @@ export interface ColumnStats {
   created_at: string;
 }
 
+// ---- materialized views: refresh, schedules, statistics ------------------------------------------------------------
+
+export interface RefreshViewRequest {
+  /** Default full. incremental reads only what was appended to the inputs since the last refresh, when it can. */
+  type?: 'full' | 'incremental';
+  execution_cluster?: ExecutionCluster;
+  /** Run even when no input changed (no reuse of the current snapshot). */
+  force?: boolean;
+}
+
+/** A refresh: the job, and whether it is new (201) or the refresh already pending or running (200). */
+export interface RefreshedView {
+  job: Job;
+  created: boolean;
+}
+
+export type RefreshScheduleStatus = 'active' | 'pending' | 'archived';
+
+export interface RefreshScheduleRequest {
+  /** 5 or 6 fields, or @hourly, @daily, @weekly, @monthly, @yearly. */
+  cron: string;
+  /** Default UTC. */
+  cron_zone_id?: string;
+  execution_cluster?: ExecutionCluster;
+  stats_enabled?: boolean;
+  /** Default active; only active schedules run. */
+  status?: RefreshScheduleStatus;
+}
+
+export interface RefreshTick {
+  tick_at: string;
+  outcome: 'refreshed' | 'reused' | 'skipped_running';
+  /** Earlier ticks of a downtime folded into this one. */
+  missed: number;
+  job_id: string | null;
+  late_ms: number;
+  recorded_at: string;
+}
+
+export interface RefreshSchedule {
+  dataset_id: number;
+  cron: string;
+  cron_zone_id: string;
+  execution_cluster: ExecutionCluster;
+  stats_enabled: boolean | null;
+  status: RefreshScheduleStatus;
+  next_run_at: string | null;
+  /** The next ticks, in UTC. */
+  next_runs: string[];
+  last_tick_at: string | null;
+  recent_ticks: RefreshTick[];
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RecalculateColumnStatsRequest {
+  /** Default: the dataset's latest snapshot. */
+  snapshot_id?: number;
+}
+
+/** Narrative's RecalculationResponse, plus the job that computes it. */
+export interface Recalculation {
+  recalculation_id: string;
+  snapshots: string[];
+  from_snapshot_timestamp: string;
+  until_snapshot_timestamp: string;
+  job_id: string;
+}
+
 // ---- NQL ---------------------------------------------------------------------------------------------------------------
 
 export interface NqlRequest {
@@ -303,6 +399,8 @@ export interface NqlCompileRequest extends NqlRequest {
 export interface NqlCompileResponse {
   kind: 'select' | 'explain' | 'create_materialized_view';
   dialect: 'duckdb' | 'spark';
+  /** The data plane the statement would run on. */
+  data_plane_id: string;
   compiled_sql: string;
   output_schema: JsonObject;
   dataset_ids: number[];
@@ -323,6 +421,8 @@ export interface NqlRunResponse {
   execution_cluster: ExecutionCluster;
   request_source: RequestSource;
   input: JsonObject;
+  /** The datasets the job reads (Job.inputs). */
+  inputs: JobInputRef[];
   result: JsonObject | null;
   failures: Failure[];
   idempotency_key: string;
@@ -416,7 +516,7 @@ export interface CreateComputePoolRequest {
 
 // ---- identity and tokens --------------------------------------------------------------------------------------------
 
-export type Resource = 'jobs' | 'datasets' | 'data-planes' | 'access-tokens' | 'nql';
+export type Resource = 'jobs' | 'datasets' | 'data-planes' | 'access-tokens' | 'nql' | 'webhooks' | 'metrics';
 
 export interface Permission {
   resource: Resource;
@@ -503,4 +603,236 @@ export interface Problem {
 /** `GET /executors/{id}/cancellations`: leases whose job was asked to cancel. */
 export interface Cancellations {
   records: Array<{ job_id: string; attempt: number }>;
+}
+
+// ---- contract endpoints (CONTRACTS.md): typed now, served once their owners land them (see PENDING_ENDPOINTS) -------
+
+export interface ColumnInfo {
+  name: string;
+  /** The column's type as the plane reports it (e.g. `string`, `long`, `object`). */
+  type: string;
+}
+
+/**
+ * One page of a snapshot's rows (`GET /datasets/{id}/snapshots/{sid}/rows`): at most 1,000 rows in the order of
+ * the snapshot's files, nested attributes as JSON objects, int64 as numbers when safe else strings, timestamps ISO.
+ */
+export interface SnapshotRows {
+  dataset_id: number;
+  snapshot_id: number;
+  /** The `datasets_sample` job that read them on the plane. */
+  job_id: string;
+  columns: ColumnInfo[];
+  rows: JsonObject[];
+  row_count: number;
+  offset?: number;
+  limit?: number;
+  /** The snapshot's rows in all. */
+  total_rows?: number;
+}
+
+export interface SnapshotRowsQuery {
+  /** 1..1000 */
+  limit?: number;
+  offset?: number;
+}
+
+/** The result of an `nql-preview` job (a bare `SELECT ... LIMIT n` through `POST /nql/run`). */
+export interface PreviewResult {
+  columns: ColumnInfo[];
+  rows: JsonObject[];
+  row_count: number;
+  /** The statement's LIMIT (CONTRACTS.md; not every server reports it). */
+  limit?: number;
+}
+
+/** Why a job is (not) running (`GET /jobs/{id}/explain`). */
+export interface JobExplanation {
+  job_id: string;
+  state: JobState;
+  runnable: boolean;
+  reasons: Array<{ code: string; message: string; details?: JsonObject }>;
+  /** The plane's executors, each with why it can (not) claim this job. */
+  executors: Array<{
+    id: string; name: string | null; status: 'active' | 'draining'; types: string[]; compute_pool_id: string | null;
+    slots: number; running_jobs: number; last_heartbeat_at: string;
+    verdict: 'can_claim' | 'wrong_type' | 'wrong_pool' | 'draining' | 'silent' | 'runs_dedicated_job' | 'not_idle' | 'slots_full' | (string & {});
+  }>;
+}
+
+export interface JobStatsQuery {
+  data_plane_id?: string;
+  type?: JobType;
+}
+
+export type StateCounts = Record<JobState, number>;
+
+export interface JobStats {
+  counts: StateCounts;
+  /** Per job type, jobs per state. */
+  by_type: Record<string, StateCounts>;
+  total: number;
+  /** Failed jobs that will be claimed again (part of counts.failed). */
+  retry_scheduled: number;
+}
+
+export interface JobThroughputQuery extends JobStatsQuery {
+  /** 1..1440, default 60. */
+  minutes?: number;
+}
+
+/** Per minute: transitions into each state, and the pending queue at the minute's end. */
+export interface JobThroughput {
+  minutes: number;
+  from: string;
+  to: string;
+  buckets: Array<{ minute: string; counts: StateCounts; queue_depth: number }>;
+}
+
+/** A batch item's outcome: each item is judged alone (a stale lease refuses that item only). */
+export interface BatchItemResult {
+  job_id: string;
+  status: 'completed' | 'failed' | 'stale_lease' | 'not_found' | 'conflict' | 'invalid' | (string & {});
+  job?: Job;
+  problem?: { code: ErrorCode; detail: string };
+}
+
+export interface CompleteJobsRequest {
+  completions: Array<CompleteJobRequest & { job_id: string; inputs?: SnapshotInput[] }>;
+}
+
+export interface FailJobsRequest {
+  failures: Array<FailJobRequest & { job_id: string }>;
+}
+
+export interface BatchResults {
+  results: BatchItemResult[];
+}
+
+export interface HeartbeatJobsRequest {
+  heartbeats: Array<HeartbeatJobRequest & { job_id: string }>;
+}
+
+/** Per heartbeat, in request order: `status` is the job's state when the lease held, else why it was refused. */
+export interface HeartbeatJobsResponse {
+  results: Array<{
+    job_id: string;
+    status: JobState | 'stale_lease' | 'not_found' | 'conflict' | 'invalid';
+    job?: Job;
+    cancel_requested?: boolean;
+    lease_expires_at?: string;
+    problem?: { code: ErrorCode; detail: string };
+  }>;
+}
+
+/** `GET /events` as JSON pages (`Accept: application/json`); the SSE form is read by `streamEvents` (events.ts). */
+export interface EventsQuery {
+  /** Only events after this cursor (an event's `id`); default: from the oldest kept. */
+  after?: string;
+  /** Events per page (1..1000, default 100). */
+  limit?: number;
+  job_id?: string;
+  /** Job types, comma-separated (the job's `type`, as in listJobs). */
+  type?: string;
+  /** States the events moved jobs to, comma-separated. */
+  state?: JobState | (string & {});
+  data_plane_id?: string;
+}
+
+export interface JobStateEvent {
+  /** The cursor to resume after this event. */
+  id: string;
+  /** `job.<state>` */
+  type: string;
+  created_at: string;
+  data: Job;
+}
+
+export interface EventPage {
+  records: JobStateEvent[];
+  /** Pass as `after` for the next page: the last record's id, or the request's cursor when the page is empty. */
+  next_cursor: string;
+}
+
+// ---- webhooks (Narrative's webhook subscription shapes: camelCase responses) -------------------------------------
+
+export type WebhookStatus = 'active' | 'disabled' | 'archived';
+
+export interface CreateWebhookRequest {
+  type: 'webhook_subscription_jobs';
+  /** https, or http to a host the operator allows. */
+  url: string;
+  name?: string;
+  /** Omit a filter to match every job / type / state. */
+  job_ids?: string[];
+  job_types?: string[];
+  states?: JobState[];
+}
+
+export interface WebhookSubscription {
+  id: string;
+  type: 'webhook_subscription_jobs';
+  name: string | null;
+  url: string;
+  status: WebhookStatus;
+  companyId: number;
+  jobIds: string[] | null;
+  jobTypes: string[] | null;
+  jobStates: JobState[] | null;
+  /** Why a disabled subscription was disabled. */
+  disabledReason: string | null;
+  failingSince: string | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The create response: the only one that shows the signing secret (`whsec_...`). */
+export interface CreatedWebhookSubscription extends WebhookSubscription {
+  secret: string;
+}
+
+export interface WebhookList {
+  current_page: number;
+  total_records: number;
+  total_pages: number;
+  records: WebhookSubscription[];
+}
+
+export interface ListWebhooksQuery extends PageQuery {
+  status?: WebhookStatus;
+}
+
+export type WebhookDeliveryStatus = 'waiting' | 'pending' | 'delivering' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface WebhookDelivery {
+  /** Also the `webhook-id` / `idempotency-key` header of every attempt. */
+  id: string;
+  subscriptionId: string;
+  /** The event's feed position. */
+  eventId: string;
+  eventType: string;
+  jobId: string;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  responseStatus: number | null;
+  responseBody: string | null;
+  latencyMs: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  deliveredAt: string | null;
+  createdAt: string;
+}
+
+export interface WebhookDeliveryList {
+  current_page: number;
+  total_records: number;
+  total_pages: number;
+  records: WebhookDelivery[];
+}
+
+export interface ListWebhookDeliveriesQuery extends PageQuery {
+  status?: WebhookDeliveryStatus;
+  job_id?: string;
 }

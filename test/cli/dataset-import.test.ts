@@ -46,6 +46,9 @@ describe.each(backends())('jobplane dataset import, into a real server with its 
     expect(created.code, created.stderr).toBe(0);
     const { dataset, snapshot } = JSON.parse(created.stdout);
     expect(dataset).toMatchObject({ name: 'trips', display_name: 'Trips', latest_snapshot_id: snapshot.snapshot_id });
+    // As the server has it after the commit (needs src/api/dataset-import.ts to answer with the committed row).
+    expect(dataset.last_snapshot_created_at).toBe(snapshot.created_at);
+    expect(dataset).toEqual(await api('GET', `/datasets/${dataset.id}`));
     expect(dataset.schema.properties).toEqual({ trip_id: { type: 'long' }, city: { type: 'string' }, km: { type: 'double' } });
     expect(snapshot).toMatchObject({ row_count: 100, files: [expect.anything(), expect.anything()] });
 

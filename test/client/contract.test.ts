@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ApiError, ApiUnavailableError, ENDPOINTS, JobplaneClient, isNotFound, isStaleLease, isTransient, isValidationError,
+  ApiError, ApiUnavailableError, ENDPOINTS, JobplaneClient, PENDING_ENDPOINTS, isNotFound, isStaleLease, isTransient, isValidationError,
   type EndpointName,
 } from '../../src/client/index.js';
 import { backends } from '../support/backends.js';
@@ -31,14 +31,25 @@ describe('the SDK matches /openapi.json', () => {
   afterAll(async () => server?.close());
 
   const route = (name: EndpointName) => ENDPOINTS[name];
+  /** A contract endpoint (PENDING_ENDPOINTS) that this server does not serve yet: nothing of it can be checked. */
+  const notServedYet = (name: EndpointName) => {
+    const { method, path } = route(name);
+    return PENDING_ENDPOINTS.has(name) && schemas.operation(method, path) === undefined;
+  };
 
   it('every method+path the client calls is in the document, with the same path parameters', () => {
+    const pending: string[] = [];
     for (const [name, { method, path }] of Object.entries(ENDPOINTS)) {
       if (name === 'openapi') continue; // the document itself is hidden from the document
+      if (notServedYet(name as EndpointName)) {
+        pending.push(`${method} ${path}`);
+        continue;
+      }
       expect(schemas.operation(method, path), `${name}: ${method} ${path}`).toBeDefined();
       const declared = [...path.matchAll(/\{([a-z_]+)\}/g)].map((m) => m[1]!);
       expect(sorted(schemas.pathParameters(method, path)), `${name} path parameters`).toEqual(sorted(declared));
     }
+    if (pending.length > 0) console.info(`contract endpoints not served yet (checked once they are): ${pending.join(', ')}`);
   });
 
   it('every documented operation has an SDK method (the SDK is complete)', () => {
@@ -54,6 +65,7 @@ describe('the SDK matches /openapi.json', () => {
   it('request bodies: same fields, same required fields, and samples of the SDK types validate', () => {
     const covered = new Set<string>();
     for (const s of REQUEST_SAMPLES) {
+      if (notServedYet(s.endpoint)) continue;
       const { method, path } = route(s.endpoint);
       covered.add(s.endpoint);
       const schema = schemas.requestBodySchema(method, path);
@@ -78,6 +90,7 @@ describe('the SDK matches /openapi.json', () => {
 
   it('query parameters: the SDK knows exactly the server\'s', () => {
     for (const q of QUERY_SAMPLES) {
+      if (notServedYet(q.endpoint)) continue;
       const { method, path } = route(q.endpoint);
       expect(sorted(Object.keys(q.full)), q.endpoint).toEqual(sorted(schemas.queryParameters(method, path)));
     }
@@ -85,6 +98,7 @@ describe('the SDK matches /openapi.json', () => {
 
   it('responses: same fields, same required fields, and samples of the SDK types validate', () => {
     for (const s of RESPONSE_SAMPLES) {
+      if (notServedYet(s.endpoint)) continue;
       const { method, path } = route(s.endpoint);
       let schema = schemas.responseSchema(method, path, s.status);
       for (const step of s.at ?? []) schema = schemas.resolve(schema)[step];

@@ -6,7 +6,11 @@ import type {
   CreatedToken, DataPlane, DataPlaneList, DeregisterExecutorResponse, EndpointName, Executor, ExecutorList,
   FailJobRequest, Health, HeartbeatJobRequest, HeartbeatJobResponse, Job, JobEvent, JobEventList, JobList,
   ListExecutorsQuery, ListJobsQuery, Readiness, RegisterExecutorRequest, RescheduleJobRequest, RescheduleJobResponse,
-  RunJobRequest, WhoAmI,
+  RunJobRequest, WhoAmI, SnapshotRows, SnapshotRowsQuery, JobExplanation, JobStats, JobStatsQuery, JobThroughput, JobThroughputQuery, CompleteJobsRequest,
+  FailJobsRequest, HeartbeatJobsRequest, HeartbeatJobsResponse, BatchResults, EventsQuery, EventPage,
+  CreateWebhookRequest, CreatedWebhookSubscription, ListWebhookDeliveriesQuery, ListWebhooksQuery, WebhookDelivery,
+  WebhookDeliveryList, WebhookList, WebhookSubscription, RefreshViewRequest, RefreshScheduleRequest, RefreshSchedule,
+  RecalculateColumnStatsRequest, Recalculation,
 } from '../../src/client/index.js';
 
 /**
@@ -44,7 +48,7 @@ const lease = { executor: EXECUTOR, attempt: 1 };
 
 export const JOB: Required<Job> = {
   job_id: UUID, company_id: 1, data_plane_id: UUID, compute_pool_id: UUID2, execution_cluster: { type: 'shared' },
-  request_source: { type: 'api_user', company_id: 1, user_id: 1248 }, state: 'running', type: 'nql-forecast',
+  request_source: { type: 'api_user', company_id: 1, user_id: 1248 }, state: 'running', type: 'nql-forecast', inputs: [{ dataset_id: 6402, snapshot_id: null }], progress: { rows: 10 },
   input: { nql: 'EXPLAIN SELECT 1', compiled_sql: 'SELECT 1' }, executor: EXECUTOR,
   failures: [{ message: 'lease expired', timestamp: TS, value: { executor: EXECUTOR, attempt: 1 } }],
   idempotency_key: 'k-1', result: null, priority: 0, attempt: 1, max_attempts: 3, lease_expires_at: TS, retry_at: null,
@@ -86,14 +90,30 @@ const SNAPSHOT: Required<Snapshot> = {
 const STATS: Required<ColumnStats> = { recalculation_id: UUID, dataset_id: 7, snapshot_id: 9, stats: {}, created_at: TS };
 const RUN: Required<NqlRunResponse> = {
   id: UUID, company_id: 1, type: 'nql-forecast', state: 'pending', data_plane_id: UUID, execution_cluster: { type: 'shared' },
-  request_source: { type: 'api_user', company_id: 1, user_id: 1 }, input: {}, result: null, failures: [],
-  idempotency_key: 'k', created_at: TS, updated_at: TS, completed_at: null,
+  request_source: { type: 'api_user', company_id: 1, user_id: 1 }, input: {}, inputs: [{ dataset_id: 6402, snapshot_id: null }],
+  result: null, failures: [], idempotency_key: 'k', created_at: TS, updated_at: TS, completed_at: null,
 };
+const COUNTS = { pending: 1, running: 0, completed: 0, failed: 0, pending_cancellation: 0, cancelled: 0 };
 const page = <T>(records: T[]) => ({ current_page: 1, total_records: records.length, total_pages: 1, records });
 
+const WEBHOOK: Required<WebhookSubscription> = {
+  id: UUID, type: 'webhook_subscription_jobs', name: 'ops', url: 'https://example.com/hook', status: 'active', companyId: 1,
+  jobIds: [UUID], jobTypes: ['nql-forecast'], jobStates: ['completed'], disabledReason: null, failingSince: null,
+  lastError: null, createdAt: TS, updatedAt: TS,
+};
+const DELIVERY: Required<WebhookDelivery> = {
+  id: UUID, subscriptionId: UUID2, eventId: '12', eventType: 'job.completed', jobId: UUID, status: 'succeeded', attempts: 1,
+  responseStatus: 200, responseBody: 'ok', latencyMs: 3, lastError: null, nextAttemptAt: null, lastAttemptAt: TS,
+  deliveredAt: TS, createdAt: TS,
+};
+
 export const REQUEST_SAMPLES: Sample[] = [
+  sample<CreateWebhookRequest>('createWebhook', { type: 'webhook_subscription_jobs', url: 'https://example.com/hook' }, {
+    type: 'webhook_subscription_jobs', url: 'https://example.com/hook', name: 'ops', job_ids: [UUID],
+    job_types: ['nql-forecast'], states: ['completed', 'failed'],
+  }),
   sample<CreateJobRequest>('createJob', { type: 'nql-forecast', input: { nql: 'x', compiled_sql: 'y' } }, {
-    type: 'nql-forecast', input: { nql: 'x', compiled_sql: 'y' }, data_plane_id: UUID, compute_pool_id: UUID2,
+    type: 'nql-forecast', input: { nql: 'x', compiled_sql: 'y' }, inputs: [{ dataset_id: 6402, snapshot_id: null }], data_plane_id: UUID, compute_pool_id: UUID2,
     execution_cluster: { type: 'dedicated' }, idempotency_key: 'k', max_attempts: 3, priority: 5,
   }),
   sample<RunJobRequest>('runJob', { executor: EXECUTOR }, { executor: EXECUTOR }),
@@ -102,7 +122,7 @@ export const REQUEST_SAMPLES: Sample[] = [
     executor: EXECUTOR, data_plane_id: UUID, types: ['nql-forecast'], compute_pool_id: UUID2, limit: 10, wait_ms: 1000,
   }),
   sample<HeartbeatJobRequest>('heartbeatJob', lease, { ...lease, progress: { rows: 10 } }),
-  sample<CompleteJobRequest>('completeJob', { ...lease, result: { rows: 1 } }, { ...lease, result: { rows: 1 }, snapshot: MANIFEST }),
+  sample<CompleteJobRequest>('completeJob', { ...lease, result: { rows: 1 } }, { ...lease, result: { rows: 1 }, snapshot: MANIFEST, column_stats: { recalculation_id: UUID, snapshot_id: 7, stats: { row_count: 1 } }, inputs: [{ dataset_id: 6402, snapshot_id: 7 }] }),
   sample<FailJobRequest>('failJob', { ...lease, failure: { message: 'boom' } }, {
     ...lease, failure: { message: 'boom', value: { code: 'X' } }, retryable: false,
   }),
@@ -120,9 +140,26 @@ export const REQUEST_SAMPLES: Sample[] = [
     nql: 'EXPLAIN SELECT 1', data_plane_id: UUID, execution_cluster: { type: 'shared' }, idempotency_key: 'k',
   }),
   sample<CreateComputePoolRequest>('createComputePool', { name: 'pool', max_concurrency: 2 }, { name: 'pool', max_concurrency: 2 }),
+  sample<CompleteJobsRequest>('completeJobs', { completions: [{ job_id: UUID, ...lease, result: {} }] }, {
+    completions: [{ job_id: UUID, ...lease, result: {}, snapshot: MANIFEST, inputs: [{ dataset_id: 6, snapshot_id: 3 }] }],
+  }),
+  sample<FailJobsRequest>('failJobs', { failures: [{ job_id: UUID, ...lease, failure: { message: 'boom' } }] }, {
+    failures: [{ job_id: UUID, ...lease, failure: { message: 'boom' }, retryable: true }],
+  }),
+  sample<HeartbeatJobsRequest>('heartbeatJobs', { heartbeats: [{ job_id: UUID, ...lease }] }, {
+    heartbeats: [{ job_id: UUID, ...lease, progress: { rows: 1 } }],
+  }),
   sample<CreateTokenRequest>('createToken', { name: 't', permissions: [{ resource: 'jobs', access: 'read' }] }, {
     name: 't', permissions: [{ resource: 'jobs', access: 'read' }], expires_at: TS, data_plane_id: UUID,
   }),
+  sample<RefreshViewRequest>('refreshView', {}, { type: 'incremental', execution_cluster: { type: 'shared' }, force: true }),
+  sample<RefreshScheduleRequest>('createRefreshSchedule', { cron: '@hourly' }, {
+    cron: '0 12 * * 1-5', cron_zone_id: 'Europe/Berlin', execution_cluster: { type: 'dedicated' }, stats_enabled: false, status: 'pending',
+  }),
+  sample<RefreshScheduleRequest>('replaceRefreshSchedule', { cron: '@daily' }, {
+    cron: '*/5 * * * *', cron_zone_id: 'UTC', execution_cluster: { type: 'shared' }, stats_enabled: true, status: 'active',
+  }),
+  sample<RecalculateColumnStatsRequest>('recalculateColumnStats', {}, { snapshot_id: 7 }),
 ];
 
 /**
@@ -132,11 +169,28 @@ export const REQUEST_SAMPLES: Sample[] = [
 export const CANCEL_ACK_SAMPLE: Required<AcknowledgeCancellationRequest> = lease;
 
 export const QUERY_SAMPLES: Array<{ endpoint: EndpointName; full: object }> = [
-  { endpoint: 'listJobs', full: { state: 'running', type: 'nql-forecast', data_plane_id: UUID, dataset_id: 1, order_by: 'created_at_asc', page: 1, per_page: 10, offset: 0 } satisfies Required<ListJobsQuery> },
+  { endpoint: 'listJobs', full: { state: 'running', type: 'nql-forecast', data_plane_id: UUID, dataset_id: 1, created_after: TS, created_before: TS, order_by: 'created_at_asc', page: 1, per_page: 10, offset: 0 } satisfies Required<ListJobsQuery> },
   { endpoint: 'listDatasets', full: { page: 1, per_page: 10, offset: 0 } satisfies Required<PageQuery> },
   { endpoint: 'listSnapshots', full: { page: 1, per_page: 10, offset: 0 } satisfies Required<PageQuery> },
   { endpoint: 'listExecutors', full: { data_plane_id: UUID } satisfies Required<ListExecutorsQuery> },
+  { endpoint: 'getSnapshotRows', full: { limit: 10, offset: 0 } satisfies Required<SnapshotRowsQuery> },
+  { endpoint: 'getJobStats', full: { data_plane_id: UUID, type: 'nql-forecast' } satisfies Required<JobStatsQuery> },
+  { endpoint: 'getJobThroughput', full: { minutes: 60, data_plane_id: UUID, type: 'nql-forecast' } satisfies Required<JobThroughputQuery> },
+  // The SDK always asks for the JSON form (format=json) of the SSE feed.
+  { endpoint: 'listEvents', full: { after: '1', limit: 10, job_id: UUID, type: 'nql-forecast', state: 'completed', data_plane_id: UUID, format: 'json' } satisfies Required<EventsQuery> & { format: 'json' } },
+  { endpoint: 'listWebhooks', full: { status: 'active', page: 1, per_page: 10, offset: 0 } satisfies Required<ListWebhooksQuery> },
+  { endpoint: 'listWebhookDeliveries', full: { status: 'failed', job_id: UUID, page: 1, per_page: 10, offset: 0 } satisfies Required<ListWebhookDeliveriesQuery> },
 ];
+
+const SCHEDULE: RefreshSchedule = {
+  dataset_id: 6404, cron: '@hourly', cron_zone_id: 'UTC', execution_cluster: { type: 'shared' }, stats_enabled: null, status: 'active',
+  next_run_at: TS, next_runs: [TS], last_tick_at: TS,
+  recent_ticks: [{ tick_at: TS, outcome: 'skipped_running', missed: 2, job_id: UUID, late_ms: 12, recorded_at: TS }],
+  created_at: TS, updated_at: TS,
+};
+const RECALCULATION: Recalculation = {
+  recalculation_id: UUID, snapshots: ['7'], from_snapshot_timestamp: TS, until_snapshot_timestamp: TS, job_id: UUID2,
+};
 
 export const RESPONSE_SAMPLES: ResponseSample[] = [
   response<Job>('getJob', '200', JOB, JOB),
@@ -165,8 +219,8 @@ export const RESPONSE_SAMPLES: ResponseSample[] = [
   response<SnapshotList>('listSnapshots', '200', page([SNAPSHOT]), page([SNAPSHOT])),
   response<ColumnStats>('getColumnStats', '200', STATS, STATS),
   response<NqlCompileResponse>('compileNql', '200', {
-    kind: 'explain', dialect: 'duckdb', compiled_sql: 'SELECT 1', output_schema: {}, dataset_ids: [1],
-  }, { kind: 'select', dialect: 'spark', compiled_sql: 'SELECT 1', output_schema: {}, dataset_ids: [] }),
+    kind: 'explain', dialect: 'duckdb', data_plane_id: UUID, compiled_sql: 'SELECT 1', output_schema: {}, dataset_ids: [1],
+  }, { kind: 'select', dialect: 'spark', data_plane_id: UUID, compiled_sql: 'SELECT 1', output_schema: {}, dataset_ids: [] }),
   response<NqlRunResponse>('runNql', '201', RUN, RUN),
   response<NqlRunResponse>('runNql', '200', RUN, RUN),
   response<NqlRunResponse>('getNqlJob', '200', RUN, RUN),
@@ -186,6 +240,37 @@ export const RESPONSE_SAMPLES: ResponseSample[] = [
   response<AccessTokenList>('listTokens', '200', { records: [TOKEN] }, { records: [TOKEN] }),
   response<CreatedToken>('createToken', '201', { ...TOKEN, access_token: 'jp_x' }, { ...TOKEN, access_token: 'jp_x' }),
   response<AccessToken>('revokeToken', '200', TOKEN, TOKEN),
+  response<SnapshotRows>('getSnapshotRows', '200', {
+    dataset_id: 7, snapshot_id: 9, job_id: UUID, columns: [{ name: 'a', type: 'long' }], rows: [{ a: 1 }], row_count: 1,
+  }, {
+    dataset_id: 7, snapshot_id: 9, job_id: UUID, columns: [{ name: 'a', type: 'long' }], rows: [{ a: 1 }], row_count: 1, offset: 0, limit: 10, total_rows: 1,
+  }),
+  response<JobExplanation>('explainJob', '200', { job_id: UUID, state: 'pending', runnable: false, reasons: [], executors: [] }, {
+    job_id: UUID, state: 'pending', runnable: false, reasons: [{ code: 'no_executor_for_type', message: 'no executor runs its type' }],
+    executors: [{ id: EXECUTOR, name: null, status: 'active', types: ['test-echo'], compute_pool_id: null, slots: 1, running_jobs: 0, last_heartbeat_at: TS, verdict: 'wrong_type' }],
+  }),
+  response<JobStats>('getJobStats', '200', { counts: COUNTS, by_type: {}, total: 1, retry_scheduled: 0 }, { counts: COUNTS, by_type: { 'nql-forecast': COUNTS }, total: 1, retry_scheduled: 0 }),
+  response<JobThroughput>('getJobThroughput', '200', { minutes: 1, from: TS, to: TS, buckets: [] }, {
+    minutes: 1, from: TS, to: TS, buckets: [{ minute: TS, counts: COUNTS, queue_depth: 0 }],
+  }),
+  response<BatchResults>('completeJobs', '200', { results: [] }, { results: [{ job_id: UUID, status: 'completed', job: JOB }] }),
+  response<BatchResults>('failJobs', '200', { results: [] }, { results: [{ job_id: UUID, status: 'stale_lease', problem: { code: 'stale_lease', detail: 'x' } }] }),
+  response<HeartbeatJobsResponse>('heartbeatJobs', '200', { results: [] }, { results: [{ job_id: UUID, status: 'running', cancel_requested: false, lease_expires_at: TS }, { job_id: UUID2, status: 'stale_lease', problem: { code: 'stale_lease', detail: 'x' } }] }),
+  response<EventPage>('listEvents', '200', { records: [], next_cursor: '0' }, {
+    records: [{ id: '1', type: 'job.completed', created_at: TS, data: JOB }], next_cursor: '1',
+  }),
+  response<CreatedWebhookSubscription>('createWebhook', '201', { ...WEBHOOK, secret: 'whsec_abc=' }, { ...WEBHOOK, secret: 'whsec_abc=' }),
+  response<WebhookSubscription>('getWebhook', '200', WEBHOOK, WEBHOOK),
+  response<WebhookSubscription>('archiveWebhook', '200', { ...WEBHOOK, status: 'archived' }, { ...WEBHOOK, status: 'archived' }),
+  response<WebhookList>('listWebhooks', '200', { current_page: 1, total_records: 0, total_pages: 0, records: [] }, {
+    current_page: 1, total_records: 1, total_pages: 1, records: [WEBHOOK],
+  }),
+  response<WebhookDelivery>('retryWebhookDelivery', '200', DELIVERY, DELIVERY),
+  response<WebhookDeliveryList>('listWebhookDeliveries', '200', { current_page: 1, total_records: 0, total_pages: 0, records: [] }, {
+    current_page: 1, total_records: 1, total_pages: 1, records: [DELIVERY],
+  }),
+  response<RefreshSchedule>('getRefreshSchedule', '200', SCHEDULE, SCHEDULE),
+  response<Recalculation>('recalculateColumnStats', '201', RECALCULATION, RECALCULATION),
   response<Health>('health', '200', { status: 'ok' }, { status: 'ok' }),
   response<Readiness>('ready', '200', { status: 'ready', database: 'pglite' }, { status: 'ready', database: 'pglite' }),
 ];

@@ -3,8 +3,11 @@ import cliProgress from 'cli-progress';
 import { isApiError } from '../../client/errors.js';
 import type { ImportFormat } from '../../client/types.js';
 import { resolveFormat } from '../../plane/import/import-format.js';
-import { clientFrom, type ApiFlags } from '../api-target.js';
+import { apiFrom, withApiOptions, type ApiFlags } from '../api-target.js';
+import { formatBytes } from '../output.js';
+import { oneOf } from '../parse.js';
 import { localFiles, multipartUpload, type LocalFile } from '../file-upload.js';
+import { registerDatasetViews } from './dataset-views.js';
 
 interface ImportFlags extends ApiFlags {
   dataset?: number;
@@ -24,16 +27,10 @@ function datasetId(text: string): number {
   return n;
 }
 
-function oneOf<T extends string>(flag: string, values: readonly T[]) {
-  return (text: string): T => {
-    if (!values.includes(text as T)) throw new Error(`${flag} must be one of ${values.join(', ')}, got "${text}"`);
-    return text as T;
-  };
-}
-
 export function registerDataset(program: Command): void {
-  const dataset = program.command('dataset').description('datasets: load files into them');
-  dataset
+  const dataset = program.command('dataset').description('datasets: list, show, read their rows, export, load files into them');
+  registerDatasetViews(dataset);
+  withApiOptions(dataset
     .command('import <files...>')
     .description('load CSV, JSON-lines or Parquet files into a new snapshot of a dataset (or of a new dataset); prints the snapshot')
     .option('--dataset <id>', 'append to (or overwrite, per its write mode) this dataset; the files must match its schema', datasetId)
@@ -41,10 +38,7 @@ export function registerDataset(program: Command): void {
     .option('--format <format>', 'csv, jsonl or parquet (default: from the file extensions)', oneOf('--format', ['csv', 'jsonl', 'parquet'] as const))
     .option('--display-name <text>', 'with --create: the display name')
     .option('--description <text>', 'with --create: a description')
-    .option('--write-mode <mode>', 'with --create: append (default) or overwrite', oneOf('--write-mode', ['append', 'overwrite'] as const))
-    .option('--api <url>', 'API base URL (env JOBPLANE_API; default: the server on the data dir)')
-    .option('--token <token>', 'bearer token (env JOBPLANE_TOKEN; default: the data dir\'s admin token)')
-    .option('--data-dir <dir>', 'data directory (env JOBPLANE_DATA_DIR)')
+    .option('--write-mode <mode>', 'with --create: append (default) or overwrite', oneOf('--write-mode', ['append', 'overwrite'] as const)))
     .action(async (paths: string[], o: ImportFlags) => {
       if ((o.dataset === undefined) === (o.create === undefined)) throw new Error('say where the rows go: --dataset ID or --create NAME (one of them)');
       if (o.dataset !== undefined && (o.displayName || o.description || o.writeMode)) {
@@ -52,7 +46,7 @@ export function registerDataset(program: Command): void {
       }
       const format = resolveFormat(paths, o.format); // refuse a mix of formats or an unknown extension before uploading
       const files = await localFiles(paths);
-      const client = await clientFrom(o);
+      const { client } = await apiFrom(o);
       const progress = new UploadProgress(files);
       const upload = multipartUpload(files, (n) => progress.add(n));
       const call = { timeoutMs: UPLOAD_TIMEOUT_MS };
@@ -65,12 +59,15 @@ export function registerDataset(program: Command): void {
             ...(o.writeMode ? { write_mode: o.writeMode } : {}),
           }, upload, call);
         progress.done();
+        // As the server answered after the commit: the dataset (with --create) and its new snapshot.
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       } catch (err) {
         progress.done();
         if (isApiError(err) && err.status === 400 && Array.isArray(err.problem.errors) && err.problem.errors.length > 0) {
+          // Compiler-style lines (`file:line: column "x": error: ...`), which editors and CI annotate.
           process.stderr.write(`${err.problem.errors.map(describeFileError).join('\n')}\n`);
-          process.exit(1);
+          process.exitCode = 1;
+          return;
         }
         throw err;
       }
@@ -83,6 +80,7 @@ function describeFileError(e: { file?: string; line?: number; column?: number | 
   const column = typeof e.column === 'string' ? ` column ${JSON.stringify(e.column)}:` : '';
   return `${where}:${column} error: ${e.message}`;
 }
+
 
 /** A progress bar of bytes sent on a terminal; on anything else, silence (stdout carries the result). */
 class UploadProgress {
@@ -115,13 +113,3 @@ class UploadProgress {
   }
 }
 
-function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}

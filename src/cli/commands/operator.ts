@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import pino from 'pino';
+import { createLogger, resolveLogFormat } from '../../server/logging.js';
 import { orphanSweepFromEnv } from '../../config.js';
+import { DEFAULT_ENGINE, ENGINES, isEngine, type Engine } from '../../core/engines.js';
+import { parseSparkConf } from '../../plane/spark/spark-conf.js';
 import { OPERATOR_DEFAULTS, startOperator, type RunningOperator } from '../../plane/operator/index.js';
 
 interface OperatorFlags {
@@ -14,7 +16,11 @@ interface OperatorFlags {
   builtins?: boolean;
   name?: string;
   grace?: number;
+  logFormat?: string;
   storageRoot?: string;
+  engine?: string;
+  sparkRemote?: string;
+  sparkConf?: string[];
 }
 
 function positiveInt(name: string) {
@@ -23,6 +29,12 @@ function positiveInt(name: string) {
     if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${text}"`);
     return n;
   };
+}
+
+function engineOf(value: string | undefined): Engine | undefined {
+  if (value === undefined) return undefined;
+  if (!isEngine(value)) throw new Error(`--engine must be one of ${ENGINES.join(', ')}, got "${value}"`);
+  return value;
 }
 
 function required(value: string | undefined, flag: string, env: string): string {
@@ -44,10 +56,14 @@ export function registerOperator(program: Command): void {
     .option('--no-builtins', 'do not load the built-in handlers')
     .option('--name <name>', 'a label shown in GET /executors')
     .option('--storage-root <dir>', 'where the plane\'s dataset files live (env JOBPLANE_STORAGE_ROOT or JOBPLANE_STORAGE_DIR, default ./.jobplane/storage)')
+    .option('--engine <engine>', `the plane's engine, which picks the built-in handlers: ${ENGINES.join(' or ')} (env JOBPLANE_ENGINE, default ${DEFAULT_ENGINE})`)
+    .option('--spark-remote <sc-url>', 'a Spark plane\'s Spark Connect endpoint, sc://host:port/;token=...;use_ssl=true (env JOBPLANE_SPARK_REMOTE)')
+    .option('--spark-conf <key=value...>', 'Spark settings for every session of a Spark plane\'s jobs (env JOBPLANE_SPARK_CONF, key=value;key=value)')
     .option('--grace <ms>', `on SIGTERM, how long running jobs may finish (env JOBPLANE_DRAIN_GRACE_MS, default ${OPERATOR_DEFAULTS.graceMs})`, positiveInt('--grace'))
+    .option('--log-format <format>', 'pretty or json (env JOBPLANE_LOG_FORMAT; default pretty on a terminal, else json)')
     .action(async (o: OperatorFlags) => {
       const env = process.env;
-      const logger = pino({ level: env['LOG_LEVEL'] ?? 'info' });
+      const logger = createLogger({ level: env['LOG_LEVEL'] ?? 'info', format: resolveLogFormat(o.logFormat, env, process.stdout.isTTY === true) });
       const graceEnv = env['JOBPLANE_DRAIN_GRACE_MS'];
       const startup = new AbortController();
       let operator: RunningOperator | undefined;
@@ -82,6 +98,9 @@ export function registerOperator(program: Command): void {
           name: o.name,
           // JOBPLANE_STORAGE_DIR is serve's name for the same directory: accepted too, so one env fits both.
           storageRoot: o.storageRoot ?? (env['JOBPLANE_STORAGE_ROOT'] || env['JOBPLANE_STORAGE_DIR'] || undefined),
+          engine: engineOf(o.engine ?? (env['JOBPLANE_ENGINE'] || undefined)),
+          sparkRemote: o.sparkRemote ?? (env['JOBPLANE_SPARK_REMOTE'] || undefined),
+          sparkConf: o.sparkConf ? parseSparkConf(o.sparkConf) : env['JOBPLANE_SPARK_CONF'] ? parseSparkConf(env['JOBPLANE_SPARK_CONF']) : undefined,
           graceMs: o.grace ?? (graceEnv ? positiveInt('JOBPLANE_DRAIN_GRACE_MS')(graceEnv) : undefined),
           orphanSweep: orphanSweepFromEnv(env),
           logger,
