@@ -80,10 +80,11 @@ describe.each(backends())('fuzzing every operation of /openapi.json (%s)', (back
       }
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       const after = await probe.take();
-      // Rows are read by the plane's operator and this server runs none: a 503 problem that changes nothing is right.
+      // Rows are read by the plane's operator, and nothing here runs one: the request queues the read (a
+      // datasets_sample job, named in the answer) and, unanswered, says 503. That job is the only change allowed.
       const noOperator = r.op === 'GET /datasets/{dataset_id}/snapshots/{snapshot_id}/rows' && res.status === 503 && res.type.includes('application/problem+json');
       if (noOperator) {
-        const change = describeChange(state, after);
+        const change = describeChange(state, after, ['jobs', 'job_events']);
         if (change) failures.push(`#${i} ${describeRequest(r)}: 503 but ${change}`);
       } else if (res.status >= 500) {
         failures.push(`#${i} ${describeRequest(r)}: ${res.status} ${res.text.slice(0, 200)}`);

@@ -69,9 +69,9 @@ export async function listTree(root: string): Promise<string[]> {
   return out.sort();
 }
 
-/** What differs between two fingerprints, in words (for a failure message). */
-export function describeChange(before: StateFingerprint, after: StateFingerprint): string {
-  const tables = Object.keys({ ...before.db, ...after.db }).filter((t) => before.db[t] !== after.db[t]);
+/** What differs between two fingerprints, in words ('' = nothing); `allowed` tables may change. */
+export function describeChange(before: StateFingerprint, after: StateFingerprint, allowed: readonly string[] = []): string {
+  const tables = Object.keys({ ...before.db, ...after.db }).filter((t) => before.db[t] !== after.db[t] && !allowed.includes(t));
   const added = after.files.filter((f) => !before.files.includes(f));
   const removed = before.files.filter((f) => !after.files.includes(f));
   return [
