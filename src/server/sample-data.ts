@@ -61,7 +61,8 @@ export async function ensureSparkSampleDataset(
   const started = Date.now();
   const { SparkConnect } = await import('../plane/spark/spark-connect.js');
   const { stageSampleOnSpark } = await import('../plane/spark/sample-data.js');
-  const connect = await SparkConnect.open(opts.remote, { sessionConf: opts.conf });
+  const { NQL_SPARK_SESSION_CONF } = await import('../plane/spark/spark-conf.js');
+  const connect = await SparkConnect.open(opts.remote, { sessionConf: { ...NQL_SPARK_SESSION_CONF, ...opts.conf } });
   try {
     const staged = await stageSampleOnSpark(connect, {
       stagingDir: path.join(opts.storageRoot, 'spark-staging'), rows: opts.rows, log: (msg) => opts.logger.warn(msg),
