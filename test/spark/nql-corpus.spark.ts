@@ -14,7 +14,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SparkConnect, type SparkSession } from '../../src/plane/spark/spark-connect.js';
 import { compareRows, corpusCases } from '../nql/corpus-cases.js';
-import { FIXTURES } from '../nql/fixtures/datasets.js';
+import { FIXTURE_DELTAS, FIXTURES } from '../nql/fixtures/datasets.js';
 import { openFixtureDb, type FixtureDb } from '../nql/fixtures/duckdb.js';
 import { compileNql } from '../nql/fixtures/pipeline.js';
 import { NQL_SPARK_SESSION_CONF } from '../../src/plane/spark/spark-conf.js';
@@ -29,7 +29,7 @@ const SPARK_REFUSES: Readonly<Record<string, string>> = {
   'group-by-correlated-subquery-on-key': 'SCALAR_SUBQUERY_IS_IN_GROUP_BY_OR_AGGREGATE_FUNCTION: Spark does not accept a correlated scalar subquery over a grouping key in the select list of an aggregate query',
 };
 
-const toSessionViews = (sql: string) => sql.replace(/\bnarrative\.datasets\.(ds_\d+)\b/g, '`$1`');
+const toSessionViews = (sql: string) => sql.replace(/\bnarrative\.datasets\.(ds_\d+(?:_delta)?)\b/g, '`$1`');
 const quoted = (p: string) => `'${p.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 let dir: string;
@@ -46,10 +46,12 @@ beforeAll(async () => {
   // The plane's session settings (src/plane/spark/spark-plane.ts): NQL's semantics are Spark's with ANSI mode off
   // (a failed CAST is NULL), in UTC.
   await spark.setConf({ ...NQL_SPARK_SESSION_CONF, 'spark.sql.parquet.outputTimestampType': 'TIMESTAMP_MICROS' });
-  for (const dataset of FIXTURES) {
-    const file = path.join(dir, `input_ds_${dataset.id}.parquet`);
-    await duck.query(`COPY "ds_${dataset.id}" TO ${quoted(file)} (FORMAT parquet)`);
-    await spark.query(`CREATE OR REPLACE TEMPORARY VIEW \`ds_${dataset.id}\` USING parquet OPTIONS (path ${quoted(file)})`);
+  // Each fixture, and the appended part of those with a delta (the relation an incremental refresh reads).
+  const tables = FIXTURES.flatMap((d) => [`ds_${d.id}`, ...(FIXTURE_DELTAS.has(d.id) ? [`ds_${d.id}_delta`] : [])]);
+  for (const table of tables) {
+    const file = path.join(dir, `input_${table}.parquet`);
+    await duck.query(`COPY "${table}" TO ${quoted(file)} (FORMAT parquet)`);
+    await spark.query(`CREATE OR REPLACE TEMPORARY VIEW \`${table}\` USING parquet OPTIONS (path ${quoted(file)})`);
   }
 }, 300_000);
 
