@@ -16,6 +16,10 @@ export interface RunSummary {
   durationMs: number;
   faults: FaultRecord[];
   ledger: Ledger;
+  /** 1-minute load average samples over the run (every 5 s, first at the start, last at the end). */
+  loadAverage: number[];
+  /** What the spawned servers and operators ran. */
+  spawnedCli: string;
   /** Late reports of zombies (SIGSTOPped operators, expired leases) that the API refused with 409 stale_lease. */
   refusedStaleReports: number;
 }
@@ -27,6 +31,13 @@ const percentile = (values: number[], p: number) => {
 };
 const seconds = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(2)} s`);
 const leases = (ms: number | undefined, leaseMs: number) => (ms === undefined ? '-' : `${(ms / leaseMs).toFixed(2)}`);
+
+const loadSummary = (samples: number[]) => {
+  if (samples.length === 0) return 'not sampled';
+  const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
+  return `${samples[0]!.toFixed(2)} at the start, ${samples.at(-1)!.toFixed(2)} at the end, mean ${mean.toFixed(2)}, ` +
+    `max ${Math.max(...samples).toFixed(2)} (${samples.length} samples, 5 s apart)`;
+};
 
 export function passed(s: RunSummary): boolean {
   return s.ledger.lost.length === 0 && s.ledger.doubles.length === 0 && s.ledger.stale.length === 0
@@ -43,7 +54,10 @@ export function renderReport(s: RunSummary): string {
     '',
     `${s.jobs} \`test-sleep\` jobs (${s.jobMs[0]}-${s.jobMs[1]} ms each) through ${s.operators} \`jobplane operator\` processes (${s.slots} slots each) and one ` +
       `\`jobplane serve --no-operator\`; lease ${s.leaseMs} ms, heartbeat ${s.heartbeatMs} ms, maintenance every ${s.maintenanceMs} ms. ` +
-      `Jobs arrive in waves, one before each fault; a killed operator is replaced at once. Took ${seconds(s.durationMs)}.`,
+      `Jobs arrive in waves, one before each fault; a killed operator is replaced at once. Took ${seconds(s.durationMs)}. ` +
+      `Spawned processes ran the ${s.spawnedCli}.`,
+    '',
+    `Load average (1 min) during the run, on a shared machine: ${loadSummary(s.loadAverage)}.`,
     '',
     '## Outcome',
     '',
@@ -77,7 +91,7 @@ export function renderReport(s: RunSummary): string {
   const restarts = s.faults.filter((f) => f.downMs !== undefined);
   if (restarts.length) {
     lines.push('', 'Restarts, one by one: how long the part was down (for the API server, mostly the time its process takes to ' +
-      'start, TypeScript sources through tsx), and from its being back to the next completion.', '',
+      'start), and from its being back to the next completion.', '',
       '| fault | down | back to next completion | jobs hit |', '|---|---|---|---|');
     for (const f of restarts) lines.push(`| ${FAULT_LABELS[f.kind]} | ${seconds(f.downMs)} | ${seconds(f.resumedMs)} | ${f.affected} |`);
   }

@@ -77,9 +77,9 @@ describe(`the dashboard (${backend})`, () => {
     await page.getByRole('heading', { name: 'Jobs', level: 1 }).waitFor();
     expect(await nav().getByRole('link').allTextContents()).toEqual(['Jobs', 'Data', 'Operations', 'NQL editor']);
 
-    // Live updates come from the event feed when the server has it (one SSE stream), else from polling.
-    const hasFeed = (await server.api('GET', '/openapi.json'))?.paths?.['/events'] !== undefined;
-    await expect.poll(async () => page.locator('.topbar .live').textContent(), { timeout: 20_000 }).toBe(hasFeed ? 'Live' : 'Live (polling)');
+    // Live updates come from the event feed (one SSE stream), which this server has: not from polling.
+    expect((await server.api('GET', '/openapi.json'))?.paths?.['/events']).toBeDefined();
+    await expect.poll(async () => page.locator('.topbar .live').textContent(), { timeout: 20_000 }).toBe('Live');
   });
 
   it('validates NQL as it is typed, shows the compiled SQL, and follows the submitted job to completed', async () => {
@@ -150,20 +150,27 @@ describe(`the dashboard (${backend})`, () => {
     expect(await lineage.getByRole('link', { name: 'dataset 6402' }).count()).toBe(1);
     expect(await lineage.getByRole('link', { name: String(input.snapshot_id) }).getAttribute('href')).toBe(`/ui/datasets/6402/snapshots/${input.snapshot_id}`);
 
-    // The preview reads rows through the data plane (GET .../rows). Until the server has that endpoint, the
-    // page says so; once it has, the first rows are shown.
+    // The preview reads rows through the data plane (GET .../rows: a datasets_sample job the operator runs), on
+    // request; the first rows are shown, and they are the rows the API gives for that snapshot.
     const preview = page.getByTestId('preview');
-    const hasRows = (await server.api('GET', '/openapi.json'))?.paths?.['/datasets/{dataset_id}/snapshots/{snapshot_id}/rows'] !== undefined;
-    if (hasRows) {
-      await preview.getByRole('button', { name: /Show the first 20 rows/ }).click();
-      const table = page.getByTestId('preview-table');
-      await table.waitFor({ timeout: 60_000 });
-      expect(await table.locator('thead th').count()).toBe(5);
-      expect(await table.locator('tbody tr').count()).toBe(Math.min(20, snapshot.row_count));
-    } else {
-      await page.getByTestId('preview-unavailable').waitFor();
-      expect(await page.getByTestId('preview-unavailable').textContent()).toMatch(/not available on this server yet/);
-    }
+    const rowsRequest = page.waitForRequest((r) => r.url().includes(`/datasets/${datasetId}/snapshots/${snapshot.snapshot_id}/rows?`));
+    await preview.getByRole('button', { name: /Show the first 20 rows/ }).click();
+    await rowsRequest;
+    const table = page.getByTestId('preview-table');
+    await table.waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('preview-unavailable').count()).toBe(0);
+    expect(await table.locator('thead th').allTextContents()).toEqual(
+      ['mobile_id', 'day', 'hour', 'latitude', 'longitude'].map((c) => expect.stringMatching(new RegExp(`^${c} `))));
+    expect(snapshot.row_count).toBeGreaterThan(0);
+    expect(await table.locator('tbody tr').count()).toBe(Math.min(20, snapshot.row_count));
+    const apiRows = await server.api('GET', `/datasets/${datasetId}/snapshots/${snapshot.snapshot_id}/rows?limit=20&offset=0`);
+    const shownIds = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.querySelector('td')?.textContent ?? ''));
+    expect(shownIds.sort()).toEqual(apiRows.rows.map((r: any) => String(r.mobile_id)).sort());
+    // Read by the data plane: a datasets_sample job that an executor of the dataset's plane ran.
+    const sample = await server.api('GET', `/jobs/${apiRows.job_id}`);
+    expect([sample.type, sample.state, sample.data_plane_id]).toEqual(['datasets_sample', 'completed', server.dataPlaneId]);
+    const completedBy = (await server.api('GET', `/jobs/${apiRows.job_id}/events`)).records.find((e: any) => e.action === 'complete')?.executor;
+    expect(completedBy).toMatch(/^job-executor-/);
     await expectAccessible('dataset page');
     await screenshot(page, '04-dataset');
 
