@@ -20,8 +20,10 @@ export interface UiOptions {
 
 interface Asset {
   body: Buffer;
-  gzip: Buffer | null;
-  br: Buffer | null;
+  /** Worth compressing; the encodings are made on first request and kept (see `encoded`). */
+  compressible: boolean;
+  gzip?: Buffer;
+  br?: Buffer;
   type: string;
   etag: string;
   cacheControl: string;
@@ -61,11 +63,9 @@ function loadAssets(root: string): Map<string, Asset> {
       const rel = path.relative(root, full).split(path.sep).join('/');
       const ext = path.extname(entry.name).toLowerCase();
       const body = readFileSync(full);
-      const compress = COMPRESSIBLE.has(ext) && body.length > 1024;
       assets.set(rel, {
         body,
-        gzip: compress ? gzipSync(body, { level: 9 }) : null,
-        br: compress ? brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }) : null,
+        compressible: COMPRESSIBLE.has(ext) && body.length > 1024,
         type: TYPES[ext] ?? 'application/octet-stream',
         etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
         // Vite puts content hashes in the names of everything under assets/: such a name never changes content.
@@ -75,6 +75,16 @@ function loadAssets(root: string): Map<string, Asset> {
   };
   walk(root);
   return assets;
+}
+
+/**
+ * An asset's body in `encoding`, compressed on its first request and kept: compressing the bundle with brotli's best
+ * quality takes over a second of CPU, which every server start (each test server too) would otherwise pay up front
+ * for pages nobody may open.
+ */
+function encoded(asset: Asset, encoding: 'br' | 'gzip'): Buffer {
+  if (encoding === 'br') return (asset.br ??= brotliCompressSync(asset.body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }));
+  return (asset.gzip ??= gzipSync(asset.body, { level: 9 }));
 }
 
 function send(request: FastifyRequest, reply: FastifyReply, asset: Asset) {
@@ -88,8 +98,8 @@ function send(request: FastifyRequest, reply: FastifyReply, asset: Asset) {
     return reply.status(304).send();
   }
   const accept = String(request.headers['accept-encoding'] ?? '');
-  if (asset.br && /\bbr\b/.test(accept)) return reply.header('content-encoding', 'br').send(asset.br);
-  if (asset.gzip && /\bgzip\b/.test(accept)) return reply.header('content-encoding', 'gzip').send(asset.gzip);
+  if (asset.compressible && /\bbr\b/.test(accept)) return reply.header('content-encoding', 'br').send(encoded(asset, 'br'));
+  if (asset.compressible && /\bgzip\b/.test(accept)) return reply.header('content-encoding', 'gzip').send(encoded(asset, 'gzip'));
   return reply.send(asset.body);
 }
 
