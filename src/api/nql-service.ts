@@ -162,7 +162,7 @@ export async function inputsNamedBy(db: Queryable, companyId: number, nql: unkno
   if (typeof nql !== 'string') return [];
   let refs: ReturnType<typeof collectDatasetRefs>;
   try {
-    refs = collectDatasetRefs(parseNql(nql));
+    refs = collectDatasetRefs(parse(nql));
   } catch (err) {
     if (err instanceof NqlError) return [];
     throw err;

@@ -83,6 +83,20 @@ describe.each(backends())('tenancy (%s)', (backend) => {
     expect(fine.body.inputs).toEqual([{ dataset_id: ours.id, snapshot_id: null }]);
   });
 
+  it('a job created without inputs reads the datasets its NQL names among its own company\'s, never another\'s', async () => {
+    const schema = { type: 'object', properties: { a: { type: 'long' } } };
+    const mine = (await server.request('POST', '/datasets', { body: { name: 'named_by_nql', schema } })).body;
+    const theirs = (await server.request('POST', '/datasets', { token: other.token, body: { name: 'theirs_by_nql', schema } })).body;
+    const nql = `EXPLAIN SELECT "a" FROM company_data."${mine.id}" UNION ALL SELECT "a" FROM company_data."${theirs.id}"`;
+    const res = await server.request('POST', '/jobs', { body: { type: 'nql-forecast', input: { nql, compiled_sql: 'SELECT 1' } } });
+    expect(res.status).toBe(201);
+    expect(res.body.inputs).toEqual([{ dataset_id: mine.id, snapshot_id: null }]);
+    // Text that does not parse names nothing: the job runs its compiled SQL as given.
+    const raw = await server.request('POST', '/jobs', { body: { type: 'nql-forecast', input: { nql: 'not NQL at all (', compiled_sql: 'SELECT 1' } } });
+    expect(raw.status).toBe(201);
+    expect(raw.body.inputs).toEqual([]);
+  });
+
   it('an operator token creates jobs on its own plane only', async () => {
     const plane = (await server.request('POST', '/data-planes', { body: { display_name: 'second plane' } })).body;
     const op = await server.token('jobs:write', { dataPlaneId: server.dataPlaneId });
