@@ -36,7 +36,11 @@ describe.each(backends())('jobplane jobs watch and webhook commands on %s', (bac
     const job = await server.createJob('test-sleep', { ms: 1 }, { data_plane_id: plane.id });
     // Resume after the create event's cursor: the watch then sees exactly what came after it, whether that
     // happens before or after it connects (the feed is kept, in commit order).
-    const created = (await server.admin.listEvents({ job_id: job.job_id })).records;
+    // The feed shows an event once the sequencer has given it its place (within a poll interval of the commit).
+    const created = await waitFor(async () => {
+      const records = (await server.admin.listEvents({ job_id: job.job_id })).records;
+      return records.length > 0 ? records : undefined;
+    }, { timeoutMs: 30_000, message: 'the create event in the feed' });
     expect(created.map((e) => e.type)).toEqual(['job.pending']);
     const live = spawnCli(['jobs', 'watch', '--job', job.job_id, '--after', created[0]!.id, '--json'], { JOBPLANE_API: server.url, JOBPLANE_TOKEN: server.adminToken });
     await server.admin.requestCancellation(job.job_id);
