@@ -14,26 +14,11 @@ import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
 import { datasetRelationSql } from '../storage/bind-datasets.js';
 import { attributeOfDuckType } from '../engine/duckdb-types.js';
 import { describeAttribute, type DatasetSchema } from '../../core/dataset-schema.js';
+import { MAX_STRING_STAT, type SnapshotStats } from '../../core/column-stats.js';
+
 import type { QueryOptions, SqlRunner } from './duck-session.js';
 import type { JsonValue } from './json-values.js';
 import { sqlIdent, sqlString } from './sql-text.js';
-
-export interface ColumnStats {
-  /** Dotted attribute path. */
-  path: string;
-  /** Narrative type (`long`, `object{...}`), or the DuckDB type when it has no Narrative equivalent. */
-  type: string;
-  row_count: number;
-  null_count: number;
-  approx_distinct_count: number | null;
-  min: JsonValue;
-  max: JsonValue;
-}
-
-export interface SnapshotStats {
-  row_count: number;
-  columns: ColumnStats[];
-}
 
 export interface StatsInput {
   /** The snapshot's Parquet files (its manifest). */
@@ -51,7 +36,6 @@ interface Leaf {
   shape: StatsShape;
 }
 
-const MAX_STRING_STAT = 256;
 
 export async function computeColumnStats(
   engine: SqlRunner,

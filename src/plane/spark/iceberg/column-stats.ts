@@ -5,31 +5,15 @@
  * string min/max cut to 256 characters. One aggregate query over the snapshot (`VERSION AS OF`, so a staged
  * snapshot can be described before it is published).
  */
+import { MAX_STRING_STAT, type SnapshotStats } from '../../../core/column-stats.js';
 import { describeAttribute, type Attribute, type DatasetSchema } from '../../../core/dataset-schema.js';
 import type { JsonValue } from '../../engine/json-values.js';
 import { rowsOf } from '../arrow-values.js';
 import type { SparkSession } from '../spark-connect.js';
 import { sparkIdent } from './spark-sql.js';
 
-export interface ColumnStats {
-  path: string;
-  type: string;
-  row_count: number;
-  null_count: number;
-  approx_distinct_count: number | null;
-  min: JsonValue;
-  max: JsonValue;
-}
-
-export interface SnapshotStats {
-  row_count: number;
-  columns: ColumnStats[];
-}
-
 type Shape = 'object' | 'array' | 'string' | 'scalar';
 interface Leaf { path: string; expr: string; type: Attribute; shape: Shape }
-
-const MAX_STRING_STAT = 256;
 
 export async function computeSparkColumnStats(
   session: SparkSession, table: string, icebergSnapshotId: string, schema: DatasetSchema, signal?: AbortSignal,
