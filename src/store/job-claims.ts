@@ -61,6 +61,10 @@ export async function jobClaim(db: Queryable, req: ClaimRequest, actor: Actor): 
   const company = q.p(req.companyId);
   const visible = `id = ${executor} AND data_plane_id IN (SELECT id FROM data_planes WHERE company_id = ${company})`
     + (req.boundPlaneId === undefined ? '' : ` AND data_plane_id = ${q.p(req.boundPlaneId)}::uuid`);
+  // A pool named in the request must be a pool of the plane (else pool_not_found, and nothing is claimed).
+  const poolVisible = poolGiven
+    ? `EXISTS (SELECT 1 FROM compute_pools cp WHERE cp.id = ${q.p(req.computePoolId)}::uuid AND cp.data_plane_id = ${q.p(req.dataPlaneId)}::uuid)`
+    : 'true';
   const ctes = [
     `snap AS (SELECT claim_seq FROM executors WHERE ${visible})`,
     `reg AS (
@@ -75,9 +79,9 @@ export async function jobClaim(db: Queryable, req: ClaimRequest, actor: Actor): 
        SELECT r.data_plane_id::text AS registered_plane,
               (r.data_plane_id = ${q.p(req.dataPlaneId)}::uuid) AS right_plane,
               EXISTS (SELECT 1 FROM data_planes dp WHERE dp.id = ${q.p(req.dataPlaneId)}::uuid AND dp.company_id = ${company}) AS plane_visible,
-              ${poolGiven ? `EXISTS (SELECT 1 FROM compute_pools cp WHERE cp.id = ${q.p(req.computePoolId)}::uuid AND cp.data_plane_id = ${q.p(req.dataPlaneId)}::uuid)` : 'true'} AS pool_visible,
+              ${poolVisible} AS pool_visible,
               CASE WHEN r.status = 'draining' OR l.dedicated OR r.claim_seq <> s.claim_seq + 1
-                     OR NOT ${poolGiven ? `EXISTS (SELECT 1 FROM compute_pools cp WHERE cp.id = ${q.p(req.computePoolId)}::uuid AND cp.data_plane_id = ${q.p(req.dataPlaneId)}::uuid)` : 'true'}
+                     OR NOT ${poolVisible}
                      OR r.data_plane_id <> ${q.p(req.dataPlaneId)}::uuid
                    THEN 0 ELSE greatest(least(${q.p(req.limit)}::int, r.slots - l.running), 0) END AS capacity,
               ${req.types === undefined ? 'r.types' : `${q.p(req.types)}::text[]`} AS types,

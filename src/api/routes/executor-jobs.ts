@@ -170,14 +170,11 @@ function heartbeat(app: FastifyInstance, scope: JobScope, item: HeartbeatItem): 
 /**
  * The snapshots a completion reports having read (its lineage) must be of the datasets the job was created to read
  * (create-checks.ts checked those are the caller's, on the job's plane), and a pinned input exactly its snapshot: an
- * operator cannot record another tenant's dataset as a view's input. Checked only when inputs are reported.
+ * operator cannot record another tenant's dataset as a view's input.
  */
-async function checkReportedInputs(app: FastifyInstance, scope: JobScope, item: CompleteItem): Promise<void> {
-  if (!item.inputs || item.inputs.length === 0) return;
-  const job = await jobGet(app.db, item.job_id, scope);
-  if (!job) throw notFound(`job ${item.job_id}`);
+function checkReportedInputs(job: Job, reported: NonNullable<CompleteItem['inputs']>): void {
   const created = new Map(job.inputs.map((i) => [i.dataset_id, i.snapshot_id]));
-  item.inputs.forEach((input, i) => {
+  reported.forEach((input, i) => {
     if (!created.has(input.dataset_id)) {
       throw bodyError(`/inputs/${i}/dataset_id`, `dataset ${input.dataset_id} is not an input of job ${job.job_id} (its inputs: ${[...created.keys()].join(', ') || 'none'})`);
     }
@@ -189,16 +186,23 @@ async function checkReportedInputs(app: FastifyInstance, scope: JobScope, item: 
 }
 
 async function complete(app: FastifyInstance, scope: JobScope, item: CompleteItem): Promise<TransitionResult> {
-  await checkReportedInputs(app, scope, item);
   const base = {
     jobId: item.job_id, scope, fence: fenceOf(item), result: item.result as Record<string, unknown>,
     inputs: inputsOf(item.inputs), actor: executorActor(item.executor),
   };
-  if (!item.snapshot && !item.column_stats) return app.writes.complete(base);
+  const extras = Boolean(item.snapshot || item.column_stats);
+  const reported = item.inputs && item.inputs.length > 0 ? item.inputs : undefined;
+  // A plain completion goes straight to the group-committed statement; one that reports inputs or commits extras
+  // needs the job (read once, for both).
+  if (!extras && !reported) return app.writes.complete(base);
+  const job = await jobGet(app.db, item.job_id, scope);
+  if (!job) return { outcome: 'not_found' };
+  if (reported) checkReportedInputs(job, reported);
+  if (!extras) return app.writes.complete(base);
   return completeWithExtras(app, {
     db: app.db, ...base, manifest: item.snapshot,
     columnStats: item.column_stats && { ...item.column_stats, stats: item.column_stats.stats as Record<string, unknown> },
-  });
+  }, job);
 }
 
 function fail(app: FastifyInstance, scope: JobScope, item: FailItem): Promise<TransitionResult> {
@@ -229,9 +233,7 @@ async function batch<T extends { job_id: string; executor: string; attempt: numb
 }
 
 /** A completion that carries a snapshot or statistics: its job type commits them with the completion, atomically. */
-async function completeWithExtras(app: FastifyInstance, c: CompletionWithExtras): Promise<TransitionResult> {
-  const job = await jobGet(app.db, c.jobId, c.scope);
-  if (!job) return { outcome: 'not_found' };
+async function completeWithExtras(app: FastifyInstance, c: CompletionWithExtras, job: Job): Promise<TransitionResult> {
   const commit = app.jobTypes.get(job.type)?.completeWithExtras;
   if (!commit) {
     const pointer = c.manifest ? '/snapshot' : '/column_stats';
