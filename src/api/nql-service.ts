@@ -76,6 +76,12 @@ async function choosePlane(db: Queryable, companyId: number, requested: string |
   return plane;
 }
 
+/** The company's datasets that NQL references name, by id (`company_data."123"`) or by name. */
+async function datasetsNamed(db: Queryable, companyId: number, refs: ReturnType<typeof collectDatasetRefs>): Promise<Dataset[]> {
+  if (refs.length === 0) return [];
+  return datasetsResolve(db, companyId, refs.flatMap((r) => ('id' in r ? [r.id] : [])), refs.flatMap((r) => ('name' in r ? [r.name] : [])));
+}
+
 /**
  * Text to compiled SQL for one company: parse, resolve dataset references among the company's datasets (an unknown
  * or foreign dataset is "unknown dataset", never revealing another tenant's), analyze, choose the data plane, and
@@ -86,9 +92,7 @@ export async function compileNql(
 ): Promise<CompiledStatement> {
   const statement = parseNql(text);
   const refs = collectDatasetRefs(statement);
-  const ids = refs.flatMap((r) => ('id' in r ? [r.id] : []));
-  const names = refs.flatMap((r) => ('name' in r ? [r.name] : []));
-  const found = refs.length === 0 ? [] : await datasetsResolve(db, companyId, ids, names);
+  const found = await datasetsNamed(db, companyId, refs);
   const resolved = new Map<string, ResolvedDataset>();
   for (const ref of refs) {
     const d = found.find((x) => ('id' in ref ? x.id === ref.id : x.name === ref.name));
@@ -167,7 +171,6 @@ export async function inputsNamedBy(db: Queryable, companyId: number, nql: unkno
     if (err instanceof NqlError) return [];
     throw err;
   }
-  if (refs.length === 0) return [];
-  const found = await datasetsResolve(db, companyId, refs.flatMap((r) => ('id' in r ? [r.id] : [])), refs.flatMap((r) => ('name' in r ? [r.name] : [])));
+  const found = await datasetsNamed(db, companyId, refs);
   return [...new Set(found.map((d) => d.id))].sort((a, b) => a - b).map((id) => ({ dataset_id: id, snapshot_id: null }));
 }
