@@ -154,3 +154,16 @@ export function jobHeartbeatMany(db: Queryable, requests: readonly HeartbeatRequ
     where: FENCED,
   });
 }
+
+export interface ReuseRequest extends BatchRequest {
+  result: Record<string, unknown>;
+}
+
+/** A batch of new view refreshes completed at once with the snapshot they reuse (src/store/view-refresh.ts). */
+export function jobReuseMany(db: Queryable, requests: readonly ReuseRequest[]) {
+  return applyMany(db, requests, {
+    actions: ['reuse'],
+    columns: [{ name: 'result', type: 'text', value: (r) => JSON.stringify(r.result) }],
+    args: () => ({ result: 'req.result::jsonb' }),
+  });
+}

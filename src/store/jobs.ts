@@ -27,29 +27,67 @@ export interface CreateJobResult {
   created: boolean;
 }
 
+/** A job to create with the actor that creates it (jobCreateMany). */
+export interface JobToCreate {
+  job: NewJob;
+  actor: Actor;
+}
+
+/** The request columns of a create, one array each (`unnest`), in INSERT order; `r_actor` is only for the event. */
+const CREATE_COLUMNS: ReadonlyArray<[column: string, type: string, value: (c: JobToCreate, id: string) => unknown]> = [
+  ['job_id', 'uuid', (_c, id) => id],
+  ['company_id', 'bigint', (c) => c.job.companyId],
+  ['data_plane_id', 'uuid', (c) => c.job.dataPlaneId],
+  ['compute_pool_id', 'uuid', (c) => c.job.computePoolId],
+  ['execution_cluster', 'text', (c) => c.job.executionCluster],
+  ['request_source', 'jsonb', (c) => JSON.stringify(c.job.requestSource)],
+  ['type', 'text', (c) => c.job.type],
+  ['input', 'jsonb', (c) => JSON.stringify(c.job.input)],
+  // Copied from input.dataset_id so that the list filter and a view's in-flight check can use an index.
+  ['dataset_id', 'bigint', (c) => (typeof c.job.input['dataset_id'] === 'number' ? c.job.input['dataset_id'] : null)],
+  ['idempotency_key', 'text', (c) => c.job.idempotencyKey ?? randomUUID()],
+  ['max_attempts', 'int', (c) => c.job.maxAttempts],
+  ['priority', 'int', (c) => c.job.priority],
+  ['inputs', 'jsonb', (c) => JSON.stringify(c.job.inputs)],
+];
+
+/**
+ * Creates jobs and their `create` events in ONE statement: a view scheduler's batch of refreshes, or a single
+ * create (jobCreate). Per request (same order) the created job, or undefined when its idempotency key was used
+ * already (by an earlier job or an earlier request of the same batch): jobCreate says what that means.
+ */
+export async function jobCreateMany(db: Queryable, creates: readonly JobToCreate[]): Promise<Array<Job | undefined>> {
+  if (creates.length === 0) return [];
+  const ids = creates.map(() => randomUUID());
+  const values = CREATE_COLUMNS.map(([, , value]) => creates.map((c, i) => value(c, ids[i]!)));
+  values.push(creates.map((c) => JSON.stringify(c.actor)));
+  // jsonb arrays travel as text[] (the driver sends a JS array of strings) and are cast per element.
+  const arrays = CREATE_COLUMNS.map(([, type], i) => `$${i + 1}::${type === 'jsonb' ? 'text' : type}[]`);
+  const selects = CREATE_COLUMNS.map(([column, type]) => (type === 'jsonb' ? `${column}::jsonb` : column));
+  const rows = await db.query<JobRow>(
+    `WITH req AS (
+       SELECT * FROM unnest(${arrays.join(', ')}, $${arrays.length + 1}::text[])
+         AS r(${CREATE_COLUMNS.map(([c]) => c).join(', ')}, r_actor)
+     ), ins AS (
+       INSERT INTO jobs (${CREATE_COLUMNS.map(([c]) => c).join(', ')})
+       SELECT ${selects.join(', ')} FROM req
+       ON CONFLICT (company_id, idempotency_key) DO NOTHING
+       RETURNING *
+     ), ev AS (${eventInsertSql('ins JOIN req USING (job_id)', "'create'", 'req.r_actor::jsonb', 'ins.executor')})
+     SELECT ${jobColumns('ins')} FROM ins`,
+    values,
+  );
+  const byId = new Map(rows.map((r) => [r.job_id, toJob(r)]));
+  return ids.map((id) => byId.get(id));
+}
+
 /**
  * Creates a job and its `create` event in one statement. A repeated idempotency key returns the first job; the
  * same key with a different type or input is a conflict (it would otherwise silently drop the second request).
  */
 export async function jobCreate(db: Queryable, job: NewJob, actor: Actor): Promise<CreateJobResult> {
-  const datasetId = typeof job.input['dataset_id'] === 'number' ? job.input['dataset_id'] : null;
-  const values: unknown[] = [
-    randomUUID(), job.companyId, job.dataPlaneId, job.computePoolId, job.executionCluster,
-    JSON.stringify(job.requestSource), job.type, JSON.stringify(job.input), datasetId,
-    job.idempotencyKey ?? randomUUID(), job.maxAttempts, job.priority, JSON.stringify(actor), JSON.stringify(job.inputs),
-  ];
-  const rows = await db.query<JobRow>(
-    `WITH ins AS (
-       INSERT INTO jobs (job_id, company_id, data_plane_id, compute_pool_id, execution_cluster, request_source,
-                         type, input, dataset_id, idempotency_key, max_attempts, priority, inputs)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb, $9, $10, $11, $12, $14::jsonb)
-       ON CONFLICT (company_id, idempotency_key) DO NOTHING
-       RETURNING *
-     ), ev AS (${eventInsertSql('ins', "'create'", '$13::jsonb')})
-     SELECT ${jobColumns('ins')} FROM ins`,
-    values,
-  );
-  if (rows[0]) return { job: toJob(rows[0]), created: true };
+  const [created] = await jobCreateMany(db, [{ job, actor }]);
+  if (created) return { job: created, created: true };
   const existing = await jobFindByIdempotencyKey(db, job.companyId, job.idempotencyKey!);
   if (!existing) throw new DomainError('conflict', 'the job could not be created; retry the request');
   if (existing.type !== job.type || !sameJson(existing.input, job.input)) {

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import { CronError, CronSchedule, type DueTicks } from '../../core/cron-schedule.js';
-import type { Db, Transaction } from '../../store/db/types.js';
+import type { Db } from '../../store/db/types.js';
 import {
   scheduleNextDue, schedulesAdvance, schedulesDue, ticksRecord, type RefreshSchedule, type ScheduleAdvance, type TickRecord,
 } from '../../store/refresh-schedules.js';
-import { viewRefreshCreate } from '../../store/view-refresh.js';
+import { viewRefreshCreateMany, type RefreshResult } from '../../store/view-refresh.js';
 import type { AppliedTransition, TransitionEffects } from '../../api/transition-effects.js';
 
 export interface RefreshSchedulerOptions {
@@ -25,6 +25,11 @@ export interface SchedulerPass {
   skipped: number;
   /** Earlier ticks folded into catch-ups (downtime). */
   missed: number;
+}
+
+interface TickOutcome {
+  outcome: TickRecord['outcome'];
+  jobId: string;
 }
 
 const SOURCE = { type: 'process' as const, name: 'materialized-view-refresh' };
@@ -96,13 +101,25 @@ export class RefreshScheduler {
     return pass;
   }
 
-  /** One transaction: up to `limit` due schedules, each tick acted on and recorded, the schedules advanced. */
+  /**
+   * One transaction: up to `limit` due schedules, their ticks decided, the due refreshes created together (a fixed
+   * number of statements per batch, not per view: viewRefreshCreateMany), the ticks recorded, the schedules advanced.
+   */
   private async batch(now: Date, limit: number, pass: SchedulerPass, at: () => number, memo: Map<string, DueTicks | null>): Promise<number> {
     const writes: BatchWrites = { ticks: [], advances: [], applied: [] };
     const counted: SchedulerPass = { ticks: 0, refreshed: 0, reused: 0, skipped: 0, missed: 0 };
     const handled = await this.db.transaction(async (tx) => {
       const due = await schedulesDue(tx, now, limit);
-      for (const schedule of due) await this.act(tx, schedule, now, at, memo, writes, counted);
+      const ticks = due.flatMap((s) => {
+        const tick = this.decide(s, now, memo, writes);
+        return tick ? [{ schedule: s, tick }] : [];
+      });
+      const results = await viewRefreshCreateMany(tx, ticks.map(({ schedule: s }) => ({
+        companyId: s.company_id, datasetId: s.dataset_id, type: 'incremental', force: false,
+        executionCluster: s.execution_cluster.type, statsEnabled: s.stats_enabled ?? undefined,
+        requestSource: SOURCE, actor: SOURCE,
+      })));
+      ticks.forEach(({ schedule, tick }, i) => this.record(schedule, tick, this.outcomeOf(schedule, results[i]!, writes.applied), at, writes, counted));
       const recorded = await ticksRecord(tx, writes.ticks);
       if (recorded !== writes.ticks.length) {
         throw new Error(`${writes.ticks.length - recorded} tick(s) were recorded already although their schedule's last tick was earlier`);
@@ -136,28 +153,32 @@ export class RefreshScheduler {
     return handled;
   }
 
-  private async act(
-    tx: Transaction, s: RefreshSchedule, now: Date, at: () => number, memo: Map<string, DueTicks | null>,
-    writes: BatchWrites, pass: SchedulerPass,
-  ): Promise<void> {
+  /** The tick a due schedule acts on, or undefined when it only moves on (advance written here). */
+  private decide(s: RefreshSchedule, now: Date, memo: Map<string, DueTicks | null>, writes: BatchWrites): DueTicks | undefined {
     const cron = this.cronOf(s);
     if (cron instanceof CronError) {
       // Validated when written; a zone the runtime no longer knows stops the schedule instead of failing every pass.
       this.logger.error({ dataset_id: s.dataset_id, err: cron.message }, 'refresh schedule cannot run; archived');
       writes.advances.push({ datasetId: s.dataset_id, next: null, lastTick: null });
-      return;
+      return undefined;
     }
     const key = `${s.cron}\u0000${s.cron_zone_id}\u0000${s.next_run_at}`;
     if (!memo.has(key)) memo.set(key, cron.dueAt(new Date(s.next_run_at!), now));
     const due = memo.get(key)!;
-    if (!due) return; // not due after all (schedulesDue compared with the same `now`): nothing to do
+    if (!due) return undefined; // not due after all (schedulesDue compared with the same `now`): nothing to do
     const lastTick = s.last_tick_at ? new Date(s.last_tick_at).getTime() : -Infinity;
     if (due.latest.getTime() <= lastTick) {
       // Acted on already (next_run_at was set back to it, e.g. by a PUT on a server whose clock is behind).
       writes.advances.push({ datasetId: s.dataset_id, next: due.following, lastTick: null });
-      return;
+      return undefined;
     }
-    const outcome = await this.refresh(tx, s, writes.applied);
+    return due;
+  }
+
+  /** The tick's record and the schedule's advance; a view that cannot be refreshed archives its schedule. */
+  private record(
+    s: RefreshSchedule, due: DueTicks, outcome: TickOutcome | null, at: () => number, writes: BatchWrites, pass: SchedulerPass,
+  ): void {
     if (outcome === null) {
       writes.advances.push({ datasetId: s.dataset_id, next: null, lastTick: null });
       return;
@@ -172,13 +193,8 @@ export class RefreshScheduler {
     pass[outcome.outcome === 'refreshed' ? 'refreshed' : outcome.outcome === 'reused' ? 'reused' : 'skipped']++;
   }
 
-  /** The tick's refresh: created, reused, or skipped because one is in flight; null when the view cannot be refreshed. */
-  private async refresh(tx: Transaction, s: RefreshSchedule, applied: AppliedTransition[]) {
-    const result = await viewRefreshCreate(tx, {
-      companyId: s.company_id, datasetId: s.dataset_id, type: 'incremental', force: false,
-      executionCluster: s.execution_cluster.type, statsEnabled: s.stats_enabled ?? undefined,
-      requestSource: SOURCE, actor: SOURCE,
-    });
+  /** What the tick's refresh came to: created, reused, or skipped because one is in flight; null when the view cannot be refreshed. */
+  private outcomeOf(s: RefreshSchedule, result: RefreshResult, applied: AppliedTransition[]): TickOutcome | null {
     switch (result.outcome) {
       case 'created':
       case 'reused': {
@@ -186,10 +202,10 @@ export class RefreshScheduler {
         const plane = result.job.data_plane_id;
         applied.push({ jobId, action: 'create', type: 'materialize-view', dataPlaneId: plane, executor: null, from: null, to: 'pending' });
         if (result.outcome === 'reused') applied.push({ jobId, action: 'reuse', type: 'materialize-view', dataPlaneId: plane, executor: null, from: 'pending', to: 'completed' });
-        return { outcome: result.outcome === 'created' ? 'refreshed' as const : 'reused' as const, jobId };
+        return { outcome: result.outcome === 'created' ? 'refreshed' : 'reused', jobId };
       }
       case 'in_progress':
-        return { outcome: 'skipped_running' as const, jobId: result.job.job_id };
+        return { outcome: 'skipped_running', jobId: result.job.job_id };
       default:
         // The view is gone or was never one: nothing to refresh, ever.
         this.logger.warn({ dataset_id: s.dataset_id, outcome: result.outcome }, 'refresh schedule of a dataset that cannot be refreshed; archived');
