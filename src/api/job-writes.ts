@@ -1,28 +1,33 @@
+import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../store/db/types.js';
 import {
   jobCompleteMany, jobFailMany, jobHeartbeatMany, jobRunMany,
   type CompleteRequest, type FailRequest, type HeartbeatRequest, type RunRequest,
 } from '../store/job-batches.js';
 import { jobComplete, jobFail, jobHeartbeat, jobRun, type TransitionResult } from '../store/job-transitions.js';
+import { jobCreate, jobCreateMany, type CreateJobResult, type JobToCreate } from '../store/jobs.js';
 import type { RetryPolicy } from '../store/retry-policy.js';
 import { GroupCommit } from './group-commit.js';
 
 export type { CompleteRequest, FailRequest, HeartbeatRequest, RunRequest } from '../store/job-batches.js';
+
+export type WriteKind = 'create' | 'run' | 'complete' | 'fail' | 'heartbeat';
 
 export interface JobWritesOptions {
   leaseMs: number;
   /** Most requests per statement (`JOBPLANE_RUN_BATCH_MAX`, 1 = one statement per request). */
   maxBatch: number;
   retry: RetryPolicy;
-  onBatch?(kind: 'run' | 'complete' | 'fail' | 'heartbeat', size: number): void;
+  onBatch?(kind: WriteKind, size: number): void;
 }
 
 /**
- * The executor-facing writes of the API, each behind its own group commit (src/api/group-commit.ts): concurrent
+ * The hot writes of the API, each behind its own group commit (src/api/group-commit.ts): concurrent `create`,
  * `run`, `complete`, `fail` and `heartbeat` requests share one statement per kind, whether they came one per request
  * or as the items of a batch request (`POST /jobs/complete` with a list). Every request keeps its own outcome.
  */
 export class JobWrites {
+  private readonly creates: GroupCommit<JobToCreate, CreateJobResult>;
   private readonly runs: GroupCommit<RunRequest, TransitionResult>;
   private readonly completes: GroupCommit<CompleteRequest, TransitionResult>;
   private readonly fails: GroupCommit<FailRequest, TransitionResult>;
@@ -30,7 +35,14 @@ export class JobWrites {
 
   constructor(db: Queryable, opts: JobWritesOptions) {
     const common = { maxBatch: opts.maxBatch, key: (r: { jobId: string }) => r.jobId };
-    const onBatch = (kind: 'run' | 'complete' | 'fail' | 'heartbeat') => (size: number) => opts.onBatch?.(kind, size);
+    const onBatch = (kind: WriteKind) => (size: number) => opts.onBatch?.(kind, size);
+    this.creates = new GroupCommit<JobToCreate, CreateJobResult>({
+      maxBatch: opts.maxBatch, onBatch: onBatch('create'),
+      // Creates with one idempotency key never share a batch: the second runs alone and finds the first job.
+      key: (c) => `${c.job.companyId}\u0000${c.job.idempotencyKey ?? randomUUID()}`,
+      one: (c) => jobCreate(db, c.job, c.actor),
+      many: async (cs) => (await jobCreateMany(db, cs)).map((job) => (job ? { job, created: true } : undefined)),
+    });
     this.runs = new GroupCommit<RunRequest, TransitionResult>({
       ...common, onBatch: onBatch('run'),
       one: (r) => jobRun(db, r.jobId, r.scope, r.executor, opts.leaseMs, r.actor),
@@ -51,6 +63,11 @@ export class JobWrites {
       one: (r) => jobHeartbeat(db, r.jobId, r.scope, r.fence, opts.leaseMs, r.progress, r.actor),
       many: (rs) => jobHeartbeatMany(db, rs, opts.leaseMs),
     });
+  }
+
+  /** A job and its create event; a repeated idempotency key answers with the first job (jobCreate). */
+  create(request: JobToCreate): Promise<CreateJobResult> {
+    return this.creates.submit(request);
   }
 
   run(request: RunRequest): Promise<TransitionResult> {

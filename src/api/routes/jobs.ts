@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { DomainError, notFound } from '../../core/errors.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../../core/job.js';
-import { jobCreate, jobEventsList, jobGet, jobList } from '../../store/jobs.js';
+import { jobEventsList, jobGet, jobList } from '../../store/jobs.js';
 import { jobCancel, jobRequestCancellation, jobReschedule } from '../../store/job-transitions.js';
 import { computePoolGet, dataPlaneGet } from '../../store/data-planes.js';
 import { companyGet } from '../../store/companies.js';
@@ -72,13 +72,16 @@ export default async function jobRoutes(fastify: FastifyInstance): Promise<void>
       ? body.inputs.map((i) => ({ dataset_id: i.dataset_id, snapshot_id: i.snapshot_id ?? null }))
       : await inputsNamedBy(app.db, identity.companyId, input['nql']);
     await app.jobTypes.checkCreate(type, { db: app.db, companyId: identity.companyId, dataPlaneId, input, inputs });
-    const { job, created } = await jobCreate(app.db, {
-      companyId: identity.companyId, dataPlaneId, computePoolId: body.compute_pool_id ?? null,
-      executionCluster: body.execution_cluster?.type ?? 'shared',
-      requestSource: { type: 'api_user', company_id: identity.companyId, user_id: identity.userId ?? 0 },
-      type: type.type, input, inputs, idempotencyKey: body.idempotency_key,
-      maxAttempts: body.max_attempts ?? DEFAULT_MAX_ATTEMPTS, priority: body.priority ?? 0,
-    }, actorOf(identity));
+    const { job, created } = await app.writes.create({
+      job: {
+        companyId: identity.companyId, dataPlaneId, computePoolId: body.compute_pool_id ?? null,
+        executionCluster: body.execution_cluster?.type ?? 'shared',
+        requestSource: { type: 'api_user', company_id: identity.companyId, user_id: identity.userId ?? 0 },
+        type: type.type, input, inputs, idempotencyKey: body.idempotency_key,
+        maxAttempts: body.max_attempts ?? DEFAULT_MAX_ATTEMPTS, priority: body.priority ?? 0,
+      },
+      actor: actorOf(identity),
+    });
     if (created) {
       await app.effects.applied([{ action: 'create', type: job.type, dataPlaneId: job.data_plane_id, executor: null, from: null, to: job.state }]);
     }

@@ -8,7 +8,7 @@ import { toValidateJson } from '../../nql/index.js';
 import { incrementalEligibility } from '../../nql/analyzer/incremental.js';
 import { CronSchedule } from '../../core/cron-schedule.js';
 import type { MaterializedViewConfig } from '../../core/view-refresh.js';
-import { jobCreate, jobGet, type NewJob } from '../../store/jobs.js';
+import { jobGet, type NewJob } from '../../store/jobs.js';
 import { viewCreateWithJob } from '../../store/view-jobs.js';
 import { actorOf, identityOf, jobScopeOf, type Identity } from '../plugins/auth.js';
 import { compileNql, previewLimitOf, refuseUnsupportedViewOptions, type CompiledStatement } from '../nql-service.js';
@@ -117,7 +117,7 @@ export default async function nqlRoutes(fastify: FastifyInstance): Promise<void>
     const job = analysis.kind === 'explain'
       ? { ...base, type: 'nql-forecast', input: { nql: b.nql, compiled_sql: compiled.compiledSql } }
       : { ...base, type: 'nql-preview', input: { nql: b.nql, compiled_sql: compiled.compiledSql, limit: previewLimitOf(analysis) } };
-    const { job: created, created: isNew } = await jobCreate(app.db, job, actorOf(identity));
+    const { job: created, created: isNew } = await app.writes.create({ job, actor: actorOf(identity) });
     if (isNew) await announceCreate(created);
     return reply.status(isNew ? 201 : 200).send(toRunResponse(created));
   });
