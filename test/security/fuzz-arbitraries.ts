@@ -36,7 +36,13 @@ const nested = (depth: number, asObject: boolean): unknown => new DeepJson(depth
 /** JSON text of a fuzzed value (DeepJson parts as their text). */
 export function toJsonText(value: unknown): string {
   if (value instanceof DeepJson) return value.toText();
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : toJsonText(v))).join(',')}]`;
+  if (Array.isArray(value)) {
+    // By index, not value.map: a generated array can carry an own `constructor` key, and map would consult its
+    // Symbol.species (JSON.stringify ignores such keys too).
+    const items: string[] = [];
+    for (let i = 0; i < value.length; i++) items.push(value[i] === undefined ? 'null' : toJsonText(value[i]));
+    return `[${items.join(',')}]`;
+  }
   if (value && typeof value === 'object') {
     return `{${Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => `${JSON.stringify(k)}:${toJsonText(v)}`).join(',')}}`;
   }
