@@ -123,6 +123,33 @@ describe.each(backends())('refresh schedules (%s)', (backend) => {
     expect(jobs[1]!.result).toMatchObject({ reused: true, dataset_id: viewId });
   });
 
+  it('one pass over views in different situations decides each on its own: in flight, changed, unchanged, no longer a view', async () => {
+    // The scheduler handles a batch of due views together (viewRefreshCreateMany): one set of statements for all of
+    // them. Each view must still come out as it would alone.
+    const busy = await viewWithSnapshot(first());
+    const changed = await viewWithSnapshot(first());
+    const unchanged = await viewWithSnapshot(first());
+    const unviewed = await viewWithSnapshot(first());
+    const next = await Promise.all([busy, changed, unchanged, unviewed].map(async (v) => Date.parse((await schedule(v.viewId)).next_run_at)));
+    const inFlight = await first().request('POST', `/datasets/${busy.viewId}/refresh-materialized-view`, { body: { type: 'full', force: true } });
+    expect(inFlight.status).toBe(201);
+    await importRows(first(), changed.inputId, 3000, 3004);
+    // A dataset that stopped being a view (no API does this; the scheduler must still not fail the batch over it).
+    await first().database.db.query('UPDATE datasets SET materialized_view_config = NULL WHERE id = $1', [unviewed.viewId]);
+    const pass = await scheduler(first()).runOnce(new Date(Math.max(...next)));
+    expect(pass).toMatchObject({ ticks: 3, refreshed: 1, reused: 1, skipped: 1 });
+    expect((await ticksOf(first(), busy.viewId)).map((t) => [t.outcome, t.job_id])).toEqual([['skipped_running', inFlight.body.job_id]]);
+    expect((await ticksOf(first(), changed.viewId)).map((t) => t.outcome)).toEqual(['refreshed']);
+    expect((await ticksOf(first(), unchanged.viewId)).map((t) => t.outcome)).toEqual(['reused']);
+    const [refresh] = await scheduledJobs(first(), changed.viewId);
+    expect(refresh).toMatchObject({ state: 'pending' });
+    const [reuse] = await scheduledJobs(first(), unchanged.viewId);
+    expect(reuse).toMatchObject({ state: 'completed', result: { reused: true, dataset_id: unchanged.viewId } });
+    expect(await ticksOf(first(), unviewed.viewId)).toEqual([]);
+    const archived = await first().request('GET', `/datasets/${unviewed.viewId}/refresh-schedule`);
+    expect(archived.body.status).toBe('archived');
+  });
+
   it('refresh now while a refresh is pending or running returns that job; reuse when nothing changed, unless force', async () => {
     const { viewId, inputId, executor } = await viewWithSnapshot(first());
     const snapshotBefore = (await first().request('GET', `/datasets/${viewId}`)).body.latest_snapshot_id;
