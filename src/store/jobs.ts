@@ -51,6 +51,23 @@ const CREATE_COLUMNS: ReadonlyArray<[column: string, type: string, value: (c: Jo
   ['inputs', 'jsonb', (c) => JSON.stringify(c.job.inputs)],
 ];
 
+/** The create statement, the same text for any number of jobs (built once: it is on POST /jobs' path). */
+const CREATE_SQL = (() => {
+  const names = CREATE_COLUMNS.map(([c]) => c).join(', ');
+  // jsonb arrays travel as text[] (the driver sends a JS array of strings) and are cast per element.
+  const arrays = CREATE_COLUMNS.map(([, type], i) => `$${i + 1}::${type === 'jsonb' ? 'text' : type}[]`);
+  const selects = CREATE_COLUMNS.map(([column, type]) => (type === 'jsonb' ? `${column}::jsonb` : column));
+  return `WITH req AS (
+       SELECT * FROM unnest(${arrays.join(', ')}, $${arrays.length + 1}::text[]) AS r(${names}, r_actor)
+     ), ins AS (
+       INSERT INTO jobs (${names})
+       SELECT ${selects.join(', ')} FROM req
+       ON CONFLICT (company_id, idempotency_key) DO NOTHING
+       RETURNING *
+     ), ev AS (${eventInsertSql('ins JOIN req USING (job_id)', "'create'", 'req.r_actor::jsonb', 'ins.executor')})
+     SELECT ${jobColumns('ins')} FROM ins`;
+})();
+
 /**
  * Creates jobs and their `create` events in ONE statement: a view scheduler's batch of refreshes, or a single
  * create (jobCreate). Per request (same order) the created job, or undefined when its idempotency key was used
@@ -61,22 +78,7 @@ export async function jobCreateMany(db: Queryable, creates: readonly JobToCreate
   const ids = creates.map(() => randomUUID());
   const values = CREATE_COLUMNS.map(([, , value]) => creates.map((c, i) => value(c, ids[i]!)));
   values.push(creates.map((c) => JSON.stringify(c.actor)));
-  // jsonb arrays travel as text[] (the driver sends a JS array of strings) and are cast per element.
-  const arrays = CREATE_COLUMNS.map(([, type], i) => `$${i + 1}::${type === 'jsonb' ? 'text' : type}[]`);
-  const selects = CREATE_COLUMNS.map(([column, type]) => (type === 'jsonb' ? `${column}::jsonb` : column));
-  const rows = await db.query<JobRow>(
-    `WITH req AS (
-       SELECT * FROM unnest(${arrays.join(', ')}, $${arrays.length + 1}::text[])
-         AS r(${CREATE_COLUMNS.map(([c]) => c).join(', ')}, r_actor)
-     ), ins AS (
-       INSERT INTO jobs (${CREATE_COLUMNS.map(([c]) => c).join(', ')})
-       SELECT ${selects.join(', ')} FROM req
-       ON CONFLICT (company_id, idempotency_key) DO NOTHING
-       RETURNING *
-     ), ev AS (${eventInsertSql('ins JOIN req USING (job_id)', "'create'", 'req.r_actor::jsonb', 'ins.executor')})
-     SELECT ${jobColumns('ins')} FROM ins`,
-    values,
-  );
+  const rows = await db.query<JobRow>(CREATE_SQL, values);
   const byId = new Map(rows.map((r) => [r.job_id, toJob(r)]));
   return ids.map((id) => byId.get(id));
 }

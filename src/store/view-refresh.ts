@@ -56,40 +56,36 @@ export async function viewRefreshCreateMany(tx: Transaction, reqs: readonly Refr
       ORDER BY d.id FOR UPDATE OF d`,
     [reqs.map((r) => r.datasetId), reqs.map((r) => r.companyId)],
   )).map((v) => [v.id, v]));
-  const results: Array<RefreshResult | undefined> = reqs.map((req) => {
+  // The requests whose view can be refreshed, with its definition; the others get their outcome here.
+  const candidates: Array<{ req: RefreshRequest; i: number; view: Dataset; config: MaterializedViewConfig }> = [];
+  const results: Array<RefreshResult | undefined> = reqs.map((req, i) => {
     const view = views.get(req.datasetId);
     if (!view) return { outcome: 'not_found' };
     const config = view.materialized_view_config as MaterializedViewConfig | null;
     if (!config) return { outcome: 'not_a_view' };
     if (!config.compiled_sql) return { outcome: 'no_definition' };
+    candidates.push({ req, i, view, config });
     return undefined;
   });
-  const refreshable = () => reqs.flatMap((req, i) => (results[i] === undefined ? [{ req, i, view: views.get(req.datasetId)! }] : []));
 
-  const candidates = refreshable();
   const running = candidates.length === 0 ? [] : await tx.query<JobRow>(
     `SELECT DISTINCT ON (j.dataset_id) ${jobColumns('j')} FROM jobs j
       WHERE j.dataset_id = ANY($1::bigint[]) AND j.type = 'materialize-view' AND ${IN_FLIGHT}
       ORDER BY j.dataset_id, j.created_at DESC`,
-    [candidates.map((r) => r.view.id)],
+    [candidates.map((c) => c.view.id)],
   );
   const inFlight = new Map(running.map((row) => toJob(row)).map((job) => [job.input['dataset_id'], job]));
-  for (const r of candidates) {
-    const job = inFlight.get(r.view.id);
-    if (job) results[r.i] = { outcome: 'in_progress', job };
-  }
-
-  const toCreate = refreshable();
-  const facts = await inputFacts(tx, toCreate.map((r) => r.view));
-  const plans = toCreate.map(({ req, view }) => {
-    const config = view.materialized_view_config as MaterializedViewConfig;
-    return planRefresh({
-      requested: req.type, force: req.force, viewSnapshotId: view.latest_snapshot_id, config,
-      inputs: facts.get(view.id) ?? [],
-    });
+  const toCreate = candidates.filter((c) => {
+    const job = inFlight.get(c.view.id);
+    if (job) results[c.i] = { outcome: 'in_progress', job };
+    return !job;
   });
-  const created = await jobCreateMany(tx, toCreate.map(({ req, view }, k) => {
-    const config = view.materialized_view_config as MaterializedViewConfig;
+
+  const facts = await inputFacts(tx, toCreate);
+  const plans = toCreate.map(({ req, view, config }) => planRefresh({
+    requested: req.type, force: req.force, viewSnapshotId: view.latest_snapshot_id, config, inputs: facts.get(view.id) ?? [],
+  }));
+  const created = await jobCreateMany(tx, toCreate.map(({ req, view, config }, k) => {
     const plan = plans[k]!;
     const input = {
       nql: config.nql, dataset_id: view.id, stats_enabled: req.statsEnabled ?? config.stats_enabled ?? true,
@@ -134,9 +130,9 @@ export async function viewRefreshCreateMany(tx: Transaction, reqs: readonly Refr
  * For each view (by id), for each of its inputs: the snapshot the view's current snapshot read, and the input's
  * latest now. One statement for all the views.
  */
-async function inputFacts(db: Queryable, views: readonly Dataset[]) {
-  const pairs = views.flatMap((v) => ((v.materialized_view_config as MaterializedViewConfig).input_dataset_ids ?? [])
-    .map((input) => [v.id, v.latest_snapshot_id, input] as const));
+async function inputFacts(db: Queryable, views: ReadonlyArray<{ view: Dataset; config: MaterializedViewConfig }>) {
+  const pairs = views.flatMap(({ view, config }) => (config.input_dataset_ids ?? [])
+    .map((input) => [view.id, view.latest_snapshot_id, input] as const));
   const facts = new Map<number, Array<ReturnType<typeof toFact>>>();
   if (pairs.length === 0) return facts;
   const rows = await db.query<FactRow>(
