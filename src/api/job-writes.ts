@@ -4,6 +4,8 @@ import {
   jobCompleteMany, jobFailMany, jobHeartbeatMany, jobRunMany,
   type CompleteRequest, type FailRequest, type HeartbeatRequest, type RunRequest,
 } from '../store/job-batches.js';
+import { jobClaimMany, type ClaimOfExecutor } from '../store/job-claim-batches.js';
+import { jobClaim, type ClaimResult } from '../store/job-claims.js';
 import { jobComplete, jobFail, jobHeartbeat, jobRun, type TransitionResult } from '../store/job-transitions.js';
 import { jobCreate, jobCreateMany, type CreateJobResult, type JobToCreate } from '../store/jobs.js';
 import type { RetryPolicy } from '../store/retry-policy.js';
@@ -11,7 +13,7 @@ import { GroupCommit } from './group-commit.js';
 
 export type { CompleteRequest, FailRequest, HeartbeatRequest, RunRequest } from '../store/job-batches.js';
 
-export type WriteKind = 'create' | 'run' | 'complete' | 'fail' | 'heartbeat';
+export type WriteKind = 'create' | 'claim' | 'run' | 'complete' | 'fail' | 'heartbeat';
 
 export interface JobWritesOptions {
   leaseMs: number;
@@ -23,11 +25,12 @@ export interface JobWritesOptions {
 
 /**
  * The hot writes of the API, each behind its own group commit (src/api/group-commit.ts): concurrent `create`,
- * `run`, `complete`, `fail` and `heartbeat` requests share one statement per kind, whether they came one per request
+ * `claim`, `run`, `complete`, `fail` and `heartbeat` requests share one statement per kind, whether they came one per request
  * or as the items of a batch request (`POST /jobs/complete` with a list). Every request keeps its own outcome.
  */
 export class JobWrites {
   private readonly creates: GroupCommit<JobToCreate, CreateJobResult>;
+  private readonly claims: GroupCommit<ClaimOfExecutor, ClaimResult>;
   private readonly runs: GroupCommit<RunRequest, TransitionResult>;
   private readonly completes: GroupCommit<CompleteRequest, TransitionResult>;
   private readonly fails: GroupCommit<FailRequest, TransitionResult>;
@@ -42,6 +45,13 @@ export class JobWrites {
       key: (c) => `${c.job.companyId}\u0000${c.job.idempotencyKey ?? randomUUID()}`,
       one: (c) => jobCreate(db, c.job, c.actor),
       many: async (cs) => (await jobCreateMany(db, cs)).map((job) => (job ? { job, created: true } : undefined)),
+    });
+    this.claims = new GroupCommit<ClaimOfExecutor, ClaimResult>({
+      maxBatch: opts.maxBatch, onBatch: onBatch('claim'),
+      // Two claims of one executor never share a statement: the second runs alone once the first has committed.
+      key: (c) => c.executor,
+      one: (c) => jobClaim(db, c, c.actor),
+      many: (cs) => jobClaimMany(db, cs),
     });
     this.runs = new GroupCommit<RunRequest, TransitionResult>({
       ...common, onBatch: onBatch('run'),
@@ -68,6 +78,11 @@ export class JobWrites {
   /** A job and its create event; a repeated idempotency key answers with the first job (jobCreate). */
   create(request: JobToCreate): Promise<CreateJobResult> {
     return this.creates.submit(request);
+  }
+
+  /** Up to `limit` jobs for one executor (jobClaim; concurrent claims of other executors share a statement). */
+  claim(request: ClaimOfExecutor): Promise<ClaimResult> {
+    return this.claims.submit(request);
   }
 
   run(request: RunRequest): Promise<TransitionResult> {

@@ -38,7 +38,7 @@ export class Metrics {
   });
   readonly writeBatchSize = new client.Histogram({
     name: 'jobplane_write_batch_size',
-    help: 'Writes (create, complete, fail, heartbeat) written together as one statement, by kind (1 = alone)',
+    help: 'Writes (create, claim, complete, fail, heartbeat) written together as one statement, by kind (1 = alone)',
     labelNames: ['kind'] as const,
     buckets: [1, 2, 4, 8, 16, 32, 64, 128],
     registers: [this.registry],

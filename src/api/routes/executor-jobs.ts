@@ -10,7 +10,6 @@ import {
   BATCH_ITEM_STATUSES, BatchResults, ClaimBody, ClaimResponse, CompleteBatchBody, CompleteBody, FailBatchBody, FailBody, HeartbeatBatchBody,
   HeartbeatBody, HeartbeatResponse, JobIdParams,
 } from '../schemas/jobs.js';
-import { jobClaim } from '../../store/job-claims.js';
 import type { JobScope } from '../../store/job-columns.js';
 import type { Fence, TransitionResult } from '../../store/job-transitions.js';
 import { jobGet } from '../../store/jobs.js';
@@ -57,8 +56,11 @@ export default async function executorJobRoutes(fastify: FastifyInstance): Promi
     // Claims come from registered executors only: their slots, pool and types are what routing honours, and a
     // deregistered executor (whose jobs were just released) must not take them back. `run` keeps the seed's
     // contract and accepts any executor id. The registration is read by the claim statement itself.
-    const records = await longPoll({
-      waitMs: b.wait_ms ?? 0, pollMs: app.apiConfig.claimPollMs, stop: requestLifetime(app, reply),
+    const waitMs = b.wait_ms ?? 0;
+    // Without a wait, one look: no wake-up to arm and no lifetime to watch (its signals cost more than the claim's
+    // own JavaScript at queue speed, bench/results/queue.md).
+    const records = waitMs <= 0 ? await claim(app, identity, b) : await longPoll({
+      waitMs, pollMs: app.apiConfig.claimPollMs, stop: requestLifetime(app, reply),
       look: () => claim(app, identity, b),
       wake: (ms, stop) => app.signals.wait(b.data_plane_id, ms, stop),
     });
@@ -248,11 +250,11 @@ async function claim(
   app: FastifyInstance, identity: Identity,
   b: { executor: string; data_plane_id: string; types?: string[] | undefined; compute_pool_id?: string | undefined; limit?: number | undefined },
 ): Promise<Job[]> {
-  const result = await jobClaim(app.db, {
+  const result = await app.writes.claim({
     executor: b.executor, dataPlaneId: b.data_plane_id, types: b.types, computePoolId: b.compute_pool_id,
     limit: b.limit ?? 1, leaseMs: app.apiConfig.leaseMs,
-    companyId: identity.companyId, boundPlaneId: identity.dataPlaneId ?? undefined,
-  }, executorActor(b.executor));
+    companyId: identity.companyId, boundPlaneId: identity.dataPlaneId ?? undefined, actor: executorActor(b.executor),
+  });
   switch (result.outcome) {
     case 'claimed':
       return result.jobs;
