@@ -36,7 +36,7 @@ import { cpuCount, cpuModel, freePort, loadAverage } from './lib/sys.js';
 import { KeepAliveJson, monoMs } from './lib/queue-http.js';
 import { spawnWorker, type AnchorSetup, type CompleteMode, type WorkerProcess, type WorkerStats } from './lib/queue-ipc.js';
 import {
-  counterDelta, NOOP_TYPE, pgSettings, queueTenant, readCounters, seedNoopJobs, statesOf,
+  counterDelta, NOOP_TYPE, pgSettings, queueTenant, readCounters, seedNoopJobs, statesOf, writeBatchCounters, writeBatchDelta,
   type QueueCounters, type QueueTenant,
 } from './lib/queue-db.js';
 import { captureClaimPlans, type ClaimPlans } from './lib/queue-plan.js';
@@ -289,7 +289,9 @@ async function main(): Promise<void> {
       executors: ids.filter((_, j) => j % active.length === i), limit: p.limit, complete: p.complete,
     }, 'ready', 60_000)));
     log(`${p.key}: ${p.jobs} jobs seeded in ${((Date.now() - seedT) / 1000).toFixed(1)} s; ${p.executors} executors (limit ${p.limit}, ${p.complete}) over ${active.length} processes: go`);
+    const batchesBefore = await writeBatchCounters(p.target.url, tenant.token);
     const m = await measure(active, [p.target.pid]);
+    const writeBatches = writeBatchDelta(batchesBefore, await writeBatchCounters(p.target.url, tenant.token));
     const merged = mergeStats(m.stats);
     const r = rates(merged);
     if (merged.lastDoneMs !== null) phaseWindowUs.set(p.key, { startUs: merged.goMs * 1000, endUs: merged.lastDoneMs * 1000 });
@@ -309,7 +311,7 @@ async function main(): Promise<void> {
       jobs: p.jobs, completed: merged.completed, ...r,
       claimLatency: summarize(merged.claimMs), completeLatency: summarize(merged.completeMs),
       cpu: m.cpu, counters: m.counters, statuses: merged.statuses, errors: merged.errors, errorSamples: merged.errorSamples,
-      timedOut: m.timedOut, notes: merged.notes,
+      timedOut: m.timedOut, notes: merged.notes, writeBatches,
       check: `${completedInDb} of ${p.jobs} seeded jobs completed in the database (${JSON.stringify(states)}), ${events} complete events; ` +
         `${merged.completed} completions acknowledged, ${merged.claims} claims (${merged.emptyClaims} empty)${m.timedOut ? `; stopped at the ${cfg.phaseTimeoutMs / 1000} s time cap` : ''}`,
       valid,

@@ -15,7 +15,7 @@ export interface QueueTenant {
 
 /**
  * A token for company 1 (bootstrapped by the server) with what an operator needs here: jobs:write (create, claim,
- * complete, run) and data-planes:write (register executors). Made by the server tree's own `tokenCreate`.
+ * complete, run), data-planes:write (register executors) and metrics:read. Made by the server tree's own `tokenCreate`.
  */
 export async function queueTenant(c: pg.Client, tree: ServerTree): Promise<QueueTenant> {
   const company = (await c.query<{ id: string; plane: string }>(
@@ -24,6 +24,8 @@ export async function queueTenant(c: pg.Client, tree: ServerTree): Promise<Queue
   if (!company) throw new Error('the server did not bootstrap company 1');
   const permissions = [
     { resource: 'jobs', access: 'write' }, { resource: 'data-planes', access: 'write' },
+    // The server's batch-size histograms, read around each phase (statements per job by kind).
+    { resource: 'metrics', access: 'read' },
   ];
   const companyId = Number(company.id);
   const { token } = await tree.tokenCreate(queryableOf(c), {
@@ -139,4 +141,30 @@ export async function pgSettings(c: pg.Client): Promise<Record<string, string>> 
     `SELECT name, current_setting(name) AS setting FROM unnest($1::text[]) AS name`, [names],
   )).rows;
   return Object.fromEntries(rows.map((r) => [r.name, r.setting]));
+}
+
+/**
+ * The group commit's statements so far, by kind, from the server's Prometheus histograms
+ * (`jobplane_write_batch_size` by kind, `jobplane_run_batch_size` for run): `_count` is statements, `_sum` requests.
+ */
+export async function writeBatchCounters(baseUrl: string, token: string): Promise<Record<string, { statements: number; requests: number }>> {
+  const res = await fetch(`${baseUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`GET /metrics: ${res.status} ${await res.text()}`);
+  const out: Record<string, { statements: number; requests: number }> = {};
+  for (const line of (await res.text()).split('\n')) {
+    const m = /^jobplane_(?:write_batch_size_(sum|count)\{kind="([a-z]+)"\}|run_batch_size_(sum|count)) ([0-9.e+]+)$/.exec(line);
+    if (!m) continue;
+    const kind = m[2] ?? 'run';
+    const what = (m[1] ?? m[3]) === 'sum' ? 'requests' : 'statements';
+    (out[kind] ??= { statements: 0, requests: 0 })[what] = Number(m[4]);
+  }
+  return out;
+}
+
+export function writeBatchDelta(
+  a: Record<string, { statements: number; requests: number }>, b: Record<string, { statements: number; requests: number }>,
+): Record<string, { statements: number; requests: number }> {
+  return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, {
+    statements: v.statements - (a[k]?.statements ?? 0), requests: v.requests - (a[k]?.requests ?? 0),
+  }]).filter(([, v]) => (v as { statements: number }).statements > 0));
 }

@@ -73,6 +73,8 @@ export interface ThroughputPhase {
   notes: string[];
   check: string;
   valid: boolean;
+  /** jobplane: the group commit's statements in the phase by kind, from the server's own batch-size histograms. */
+  writeBatches?: Record<string, { statements: number; requests: number }>;
 }
 
 export interface HttpPhase {

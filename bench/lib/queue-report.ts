@@ -135,8 +135,8 @@ const JP_TABLES = ['public.jobs', 'public.job_events', 'public.executors', 'publ
 
 function dbTable(r: QueueRun): string[] {
   const rows = [
-    '| phase | transactions / job | WAL flushes / job (cluster-wide) | WAL kB / job | table scans / job (index + seq) | rows inserted / updated / deleted per job |',
-    '|---|---:|---:|---:|---|---|',
+    '| phase | transactions / job | WAL flushes / job (cluster-wide) | WAL kB / job | group-commit statements / job (requests per statement) | table scans / job (index + seq) | rows inserted / updated / deleted per job |',
+    '|---|---:|---:|---:|---|---|---|',
   ];
   for (const p of r.throughput) {
     const n = Math.max(1, p.completed);
@@ -148,7 +148,9 @@ function dbTable(r: QueueRun): string[] {
       .map(([name, t]) => `${name.replace(/^public\./, '')} ${f2((t.idxScan + t.seqScan) / n)}`).join(', ');
     const writes = tables.filter(([, t]) => t.ins + t.upd + t.del > 0).slice(0, 5)
       .map(([name, t]) => `${name.replace(/^public\./, '')} ${f2(t.ins / n)} / ${f2(t.upd / n)} / ${f2(t.del / n)}`).join(', ');
-    rows.push(`| ${esc(p.label)}${p.key.startsWith('warmup') ? ' (warm-up)' : ''} | ${f2(c.xactCommit / n)} | ${f2(c.walSyncs / n)} | ${f2(c.walBytes / n / 1024)} | ${scans || '–'} | ${writes || '–'} |`);
+    const batches = Object.entries(p.writeBatches ?? {})
+      .map(([kind, b]) => `${kind} ${f2(b.statements / n)} (${f2(b.requests / Math.max(1, b.statements))})`).join(', ');
+    rows.push(`| ${esc(p.label)}${p.key.startsWith('warmup') ? ' (warm-up)' : ''} | ${f2(c.xactCommit / n)} | ${f2(c.walSyncs / n)} | ${f2(c.walBytes / n / 1024)} | ${batches || '–'} | ${scans || '–'} | ${writes || '–'} |`);
   }
   return rows;
 }
@@ -347,7 +349,7 @@ export function renderQueueReport(r: QueueRun, history: QueueRun[]): string {
     '- *server thread waiting for a CPU*: time the server\'s main thread was runnable but not running (`/proc/<pid>/schedstat`), in cores.', '',
     '## Database work per job', '',
     ...dbTable(r), '',
-    '- From `pg_stat_database`, `pg_stat_wal` (cluster-wide: other databases on this server add to it) and `pg_stat_user_tables`, read before and after each phase. pg_stat_statements is not loaded on this server (`shared_preload_libraries` is empty), so statements are not counted one by one.', '',
+    '- From `pg_stat_database`, `pg_stat_wal` (cluster-wide: other databases on this server add to it) and `pg_stat_user_tables`, read before and after each phase. pg_stat_statements is not loaded on this server (`shared_preload_libraries` is empty), so statements are not counted one by one. *Group-commit statements*: from the server\'s `jobplane_write_batch_size` / `jobplane_run_batch_size` histograms (GET /metrics) around the phase: the claim, complete, fail and heartbeat statements per job, and how many requests each carried.', '',
     '## Latency', '',
     ...latencyTable(r), '',
     r.latency ? `- create → running: one registered executor long-polls \`POST /jobs/claim {limit: 1, wait_ms: 10000}\`; after it has been parked a random ${r.latency.idleMs[0]}-${r.latency.idleMs[1]} ms, \`POST /jobs\` is sent on another connection; the sample is from that send to the claim's answer carrying the new job. ${r.latency.mismatches} samples were discarded because the claim answered with another job or none (must be 0). 20 warm-up samples are not counted.` : '- create → running: not measured in this run.',
