@@ -147,6 +147,38 @@ describe.each(backends())('executor writes in batches, and the one-statement cla
     expect((await claim(fresh, 5)).map((j: any) => j.job_id)).toEqual([another]);
   });
 
+  it('concurrent claims of 16 executors (shared statements) give every job to one executor, within each one\'s slots', async () => {
+    await drain();
+    const jobs = await create(40);
+    // Mixed registrations, so that the shared statements see different type sets and slot counts.
+    const executors = await Promise.all(Array.from({ length: 16 }, (_, i) => register(i % 3 === 0 ? { types: [], slots: 2 } : { slots: 3 })));
+    const slotsOf = (i: number) => (i % 3 === 0 ? 2 : 3);
+    const held = new Map<string, string>();
+    for (let round = 0; round < 10 && held.size < 40; round++) {
+      const claims = await Promise.all(executors.map((e) => claim(e, 3)));
+      claims.forEach((records, i) => {
+        for (const j of records) {
+          expect(held.has(j.job_id), `job ${j.job_id} claimed twice`).toBe(false);
+          held.set(j.job_id, executors[i]!);
+          expect(j).toMatchObject({ state: 'running', executor: executors[i] });
+        }
+      });
+      for (const [i, e] of executors.entries()) {
+        const running = (await server.request('GET', `/executors/${e}`)).body.running_jobs;
+        expect(running).toBeLessThanOrEqual(slotsOf(i));
+      }
+      // Finish this round's jobs, so the next round has free slots again.
+      for (const records of claims) {
+        for (const j of records) await server.request('POST', `/jobs/${j.job_id}/complete`, { body: { executor: j.executor, attempt: j.attempt, result: {} } });
+      }
+    }
+    expect(new Set(held.keys())).toEqual(new Set(jobs));
+    for (const id of jobs) {
+      const claimsOf = (await eventsOf(server, id)).filter((e: any) => e.action === 'claim');
+      expect(claimsOf.map((e: any) => e.executor)).toEqual([held.get(id)]);
+    }
+  });
+
   it('concurrent claims of one executor never exceed its slots', async () => {
     await drain();
     await create(20);
