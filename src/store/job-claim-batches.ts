@@ -61,16 +61,53 @@ interface BatchRow extends JobRow {
  */
 async function claimGroup(db: Queryable, reqs: readonly ClaimOfExecutor[]): Promise<Array<ClaimResult | undefined>> {
   const first = reqs[0]!;
+  const statement = claimStatement(first.types !== undefined);
+  const values = [
+    first.dataPlaneId, reqs.map((_, n) => n), reqs.map((r) => r.executor), reqs.map((r) => r.companyId),
+    reqs.map((r) => r.boundPlaneId ?? null), reqs.map((r) => r.limit), reqs.map((r) => r.leaseMs),
+    reqs.map((r) => JSON.stringify(r.actor)), ...(first.types === undefined ? [] : [first.types]), ...statement.constants,
+  ];
+  const rows = await db.query<BatchRow>(statement.text, values);
+  const byRequest = reqs.map(() => [] as BatchRow[]);
+  for (const row of rows) byRequest[row.req_n]!.push(row);
+  const results: Array<ClaimResult | undefined> = [];
+  for (const [n, own] of byRequest.entries()) {
+    const status = own[0];
+    const request = reqs[n]!;
+    if (!status?.registered) results.push({ outcome: 'not_registered' });
+    else if (!status.plane_visible) results.push({ outcome: 'plane_not_found' });
+    else if (!status.right_plane) results.push({ outcome: 'wrong_plane', registeredPlaneId: status.registered_plane! });
+    // A compute pool's executor: its capacity was 0 here; the caller claims for it alone.
+    else if (status.in_pool) results.push(undefined);
+    else {
+      const jobs = own.filter((r) => r.job_id !== null).map(toJobOf);
+      // Short because a job it could take went to an earlier set of this batch: the rest, claimed alone now.
+      if (status.lost && jobs.length < (status.capacity ?? 0)) {
+        const rest = await jobClaim(db, { ...request, limit: request.limit - jobs.length }, request.actor);
+        if (rest.outcome === 'claimed') jobs.push(...rest.jobs);
+      }
+      results.push({ outcome: 'claimed', jobs });
+    }
+  }
+  return results;
+}
+
+/** The statement's text, built once per shape (with or without `types` asked for). */
+const statements = new Map<boolean, { text: string; constants: unknown[] }>();
+
+function claimStatement(typesGiven: boolean): { text: string; constants: unknown[] } {
+  const known = statements.get(typesGiven);
+  if (known) return known;
+  // Placeholders in the order claimGroup passes its values; what the builder binds after them is constant.
   const q = new SqlParams();
-  const plane = `${q.p(first.dataPlaneId)}::uuid`;
+  const plane = `${q.p(null)}::uuid`;
   const req = `req AS (
-       SELECT * FROM unnest(${q.p(reqs.map((_, n) => n))}::int[], ${q.p(reqs.map((r) => r.executor))}::text[],
-                            ${q.p(reqs.map((r) => r.companyId))}::bigint[], ${q.p(reqs.map((r) => r.boundPlaneId ?? null))}::uuid[],
-                            ${q.p(reqs.map((r) => r.limit))}::int[], ${q.p(reqs.map((r) => r.leaseMs))}::int[],
-                            ${q.p(reqs.map((r) => JSON.stringify(r.actor)))}::jsonb[])
+       SELECT * FROM unnest(${q.p(null)}::int[], ${q.p(null)}::text[], ${q.p(null)}::bigint[], ${q.p(null)}::uuid[],
+                            ${q.p(null)}::int[], ${q.p(null)}::int[], ${q.p(null)}::jsonb[])
                 AS r(n, executor, company_id, bound_plane, lim, lease_ms, actor)
      )`;
-  const types = first.types === undefined ? 'g.types' : `${q.p(first.types)}::text[]`;
+  const types = typesGiven ? `${q.p(null)}::text[]` : 'g.types';
+  const perCall = q.values.length;
   const ctes = [
     req,
     // The statement's snapshot of each registration: a claim_seq that moved on by the time the row is locked means
@@ -155,29 +192,9 @@ async function claimGroup(db: Queryable, reqs: readonly ClaimOfExecutor[]): Prom
              ${jobColumns('upd')}`,
     tail: 'RIGHT JOIN lim ON lim.n = upd.req_n RIGHT JOIN req ON req.n = lim.n ORDER BY req.n, upd.priority DESC, upd.created_at, upd.job_id',
   });
-  const rows = await db.query<BatchRow>(text, q.values);
-  const byRequest = reqs.map(() => [] as BatchRow[]);
-  for (const row of rows) byRequest[row.req_n]!.push(row);
-  const results: Array<ClaimResult | undefined> = [];
-  for (const [n, own] of byRequest.entries()) {
-    const status = own[0];
-    const request = reqs[n]!;
-    if (!status?.registered) results.push({ outcome: 'not_registered' });
-    else if (!status.plane_visible) results.push({ outcome: 'plane_not_found' });
-    else if (!status.right_plane) results.push({ outcome: 'wrong_plane', registeredPlaneId: status.registered_plane! });
-    // A compute pool's executor: its capacity was 0 here; the caller claims for it alone.
-    else if (status.in_pool) results.push(undefined);
-    else {
-      const jobs = own.filter((r) => r.job_id !== null).map(toJobOf);
-      // Short because a job it could take went to an earlier set of this batch: the rest, claimed alone now.
-      if (status.lost && jobs.length < (status.capacity ?? 0)) {
-        const rest = await jobClaim(db, { ...request, limit: request.limit - jobs.length }, request.actor);
-        if (rest.outcome === 'claimed') jobs.push(...rest.jobs);
-      }
-      results.push({ outcome: 'claimed', jobs });
-    }
-  }
-  return results;
+  const built = { text, constants: q.values.slice(perCall) };
+  statements.set(typesGiven, built);
+  return built;
 }
 
 function toJobOf(row: BatchRow) {
