@@ -8,7 +8,8 @@
 //   BENCH_ROWS (10000000)     rows of the sample dataset
 //   BENCH_REPEAT (3)          system and direct runs (alternating which goes first), and DuckDB-plane runs
 //   BENCH_DUCKDB (1)          0 = skip the DuckDB plane
-//   JOBPLANE_SPARK_REMOTE     a running cluster to use instead of the local one (started if it is not up)
+//   JOBPLANE_SPARK_REMOTE     a running cluster to use instead of the local one (started if it is not up, and
+//                             then stopped at the end)
 //
 // Where the time goes: the driver's REST API lists the Spark jobs of the application; those carrying the jobplane
 // job's tag are its write, the others in the job's time window its metadata queries and procedures (reconcile,
@@ -20,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JobplaneClient } from '../src/client/index.js';
 import type { Job } from '../src/client/types.js';
-import { appJobs, clusterStatus, localClusterConfig, startLocalCluster } from '../src/plane/spark/cluster/local-cluster.js';
+import { appJobs, clusterStatus, localClusterConfig, startLocalCluster, stopLocalCluster } from '../src/plane/spark/cluster/local-cluster.js';
 import { SparkConnect } from '../src/plane/spark/spark-connect.js';
 import { seedNqlFor } from '../test/fixtures/seed.js';
 import { cleanupOnExit } from './lib/cleanup.js';
@@ -114,13 +115,37 @@ async function install(engine: 'spark' | 'duckdb', work: string, sparkConf: stri
     if (job.state !== 'completed') throw new Error(`${engine} job ${job.job_id} ${job.state}: ${JSON.stringify(job.failures)}`);
     return job;
   };
-  return { admin, run, setupMs, stop: async () => { await operator.stop(); await server.stop(); } };
+  return { admin, run, setupMs, operatorLog: operator.logFile, stop: async () => { await operator.stop(); await server.stop(); } };
 }
 
-interface SystemRun { total: number; claim: number; run: number; writeSpark: number; otherSpark: number; otherSparkJobs: number; rows: number }
+interface SystemRun {
+  total: number; claim: number; run: number; writeSpark: number; otherSpark: number; otherSparkJobs: number; rows: number;
+  /** The handler's phases (its 'snapshot staged' log line): before the write, the write operation, after it. */
+  prepare: number; writeOp: number; manifest: number; stats: number;
+}
+
+/** phases_ms of the operator's 'snapshot staged' line for a job (JSON log lines; NaN when absent). */
+function handlerPhases(logFile: string, jobId: string): { prepare: number; writeOp: number; manifest: number; stats: number } {
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.includes(jobId) || !line.includes('snapshot staged')) continue;
+    try {
+      const l = JSON.parse(line) as { job_id?: string; msg?: string; phases_ms?: Record<string, number> };
+      if (l.job_id !== jobId || l.msg !== 'snapshot staged' || !l.phases_ms) continue;
+      const p = l.phases_ms;
+      return { prepare: p['prepare'] ?? NaN, writeOp: p['write'] ?? NaN, manifest: p['manifest'] ?? NaN, stats: p['stats'] ?? 0 };
+    } catch {
+      // not a JSON line
+    }
+  }
+  return { prepare: NaN, writeOp: NaN, manifest: NaN, stats: NaN };
+}
+
+/** Spark Connect sessions of the bench's own direct runs: their Spark jobs are not the system's, whenever they ran. */
+const benchSessions = new Set<string>();
 
 async function sparkBreakdown(job: Job, cluster = localClusterConfig()): Promise<{ writeSpark: number; otherSpark: number; otherSparkJobs: number }> {
-  const jobs = await appJobs(cluster);
+  const ours = (j: { jobTags?: string[] }) => (j.jobTags ?? []).some((t) => [...benchSessions].some((id) => t.includes(`_Session_${id}_`)));
+  const jobs = (await appJobs(cluster)).filter((j) => !ours(j));
   const from = Date.parse(job.dequeued_at!);
   const to = Date.parse(job.ended_at!);
   const at = (s?: string) => (s ? Date.parse(s.replace('GMT', 'Z')) : NaN);
@@ -146,6 +171,8 @@ async function main(): Promise<void> {
     const status = await clusterStatus();
     if (!(status.connect.reachable && status.master.alive_workers >= 2)) {
       log('starting the local Spark cluster');
+      // Ours, so ours to stop: a cluster that was up already (someone's tests) is left alone.
+      cleanup.add('stop the local Spark cluster', () => stopLocalCluster(undefined, undefined, log));
       await startLocalCluster(undefined, log);
     }
   }
@@ -164,13 +191,15 @@ async function main(): Promise<void> {
     const b = await sparkBreakdown(job);
     const r = {
       total: ms(job.created_at, job.ended_at), claim: ms(job.created_at, job.dequeued_at), run: ms(job.dequeued_at, job.ended_at),
-      ...b, rows: snap.row_count, sql: String((job.input as any).compiled_sql),
+      ...b, rows: snap.row_count, sql: String((job.input as any).compiled_sql), ...handlerPhases(sp.operatorLog, job.job_id),
     };
-    log(`spark system${stats ? ' (stats)' : ''} #${i}: ${sec(r.total)} s (claim ${sec(r.claim)}, write ${sec(r.writeSpark)}, ${r.otherSparkJobs} other Spark jobs ${sec(r.otherSpark)}), ${r.rows} rows`);
+    log(`spark system${stats ? ' (stats)' : ''} #${i}: ${sec(r.total)} s (claim ${sec(r.claim)}, write ${sec(r.writeSpark)}, ${r.otherSparkJobs} other Spark jobs ${sec(r.otherSpark)}; `
+      + `handler: before the write ${sec(r.prepare)}, write operation ${sec(r.writeOp)}, after it ${sec(r.manifest)}${stats ? `, stats ${sec(r.stats)}` : ''}), ${r.rows} rows`);
     return r;
   };
   const runDirect = async (i: number, sql: string): Promise<number> => {
     const session = await connect.openSession();
+    benchSessions.add(session.sessionId);
     try {
       const t0 = performance.now();
       await session.execute({ command: { write_operation_v2: { input: { sql: { query: sql } }, table_name: `narrative.datasets.bench_direct_${i}`, mode: 'MODE_CREATE' } } });
@@ -208,7 +237,7 @@ async function main(): Promise<void> {
         const nql = seedNqlFor(6402, `bench_duck_${stats ? 'stats' : 'seed'}_${i}`);
         const job = await dd.run(stats ? nql : noStats(nql));
         const snap = await dd.admin.getSnapshot((job.result as any).dataset_id, (job.result as any).snapshot_id);
-        const r = { total: ms(job.created_at, job.ended_at), claim: ms(job.created_at, job.dequeued_at), run: ms(job.dequeued_at, job.ended_at), writeSpark: 0, otherSpark: 0, otherSparkJobs: 0, rows: snap.row_count };
+        const r = { total: ms(job.created_at, job.ended_at), claim: ms(job.created_at, job.dequeued_at), run: ms(job.dequeued_at, job.ended_at), writeSpark: 0, otherSpark: 0, otherSparkJobs: 0, rows: snap.row_count, prepare: NaN, writeOp: NaN, manifest: NaN, stats: NaN };
         log(`duckdb system${stats ? ' (stats)' : ''} #${i}: ${sec(r.total)} s, ${r.rows} rows`);
         if (i > 0) (stats ? duckStats : duck).push(r);
       }
@@ -251,6 +280,16 @@ async function main(): Promise<void> {
     `| the write: Spark jobs of the job's tagged operation (scan, window, aggregate, Iceberg write) | ${sec(m(system, 'writeSpark'))} s |`,
     `| other Spark jobs in the job's window (metadata tables, SHOW/DESCRIBE, procedures), ${m(system, 'otherSparkJobs')} of them | ${sec(m(system, 'otherSpark'))} s |`,
     `| the rest: operator, control plane, Spark Connect round trips without a Spark job | ${sec(m(system, 'run') - m(system, 'writeSpark') - m(system, 'otherSpark'))} s |`,
+    '',
+    'The same runs by the handler\'s own clock (its \'snapshot staged\' log line), and what lies outside the handler:',
+    '',
+    '| part | median | runs |',
+    '|---|---|---|',
+    `| before the write: session, control-plane lookups, target table ensured and reconciled, inputs bound | ${sec(m(system, 'prepare'))} s | ${system.map((r) => sec(r.prepare)).join(', ')} |`,
+    `| the write operation (the ExecutePlan of the staged write, as the direct run times its own) | ${sec(m(system, 'writeOp'))} s | ${system.map((r) => sec(r.writeOp)).join(', ')} |`,
+    `| after the write: staged snapshot found, its data files listed, location | ${sec(m(system, 'manifest'))} s | ${system.map((r) => sec(r.manifest)).join(', ')} |`,
+    `| outside the handler (dequeued_at -> ended_at minus the above): hand-over to the runner, \`complete\` | ${sec(median(system.map((r) => r.run - r.prepare - r.writeOp - r.manifest)))} s | ${system.map((r) => sec(r.run - r.prepare - r.writeOp - r.manifest)).join(', ')} |`,
+    `| **whole system minus direct** (medians) | **${sec(m(system, 'total') - median(direct))} s** | |`,
     '',
     `Setup (not measured above): the Spark install loaded ${cfg.rows.toLocaleString('en-US')} sample rows into Iceberg in ${sec(sp.setupMs)} s (DuckDB generates them as Parquet, Spark reads and writes them)${cfg.duckdb ? `; the DuckDB install generated them in ${sec(duckSetupMs)} s` : ''}.`,
     '',

@@ -8,7 +8,9 @@ import { SEED_QUERY_DUCKDB } from '../../src/plane/sample-data/seed-query.js';
 import { DuckEngine } from '../../src/plane/engine/duckdb-engine.js';
 import { generateSampleDataset } from '../../src/plane/sample-data/dataset-6402.js';
 import { appExecutors, startConnectServer, stopLocalCluster, waitForConnect, workerExecutors, masterState } from '../../src/plane/spark/cluster/local-cluster.js';
+import { IcebergTable } from '../../src/plane/spark/iceberg/iceberg-table.js';
 import { jobplaneSnapshotId } from '../../src/plane/spark/iceberg/snapshot-ids.js';
+import type { Job } from '../../src/client/index.js';
 import { runCli } from '../support/spawn.js';
 import { waitFor } from '../support/wait-for.js';
 import { CLUSTER, SparkInstall, slowWriteSql, sparkJobsOf } from './spark-support.js';
@@ -60,6 +62,10 @@ describe('a Spark-backed install: the seed and the plane\'s job semantics on a r
   beforeAll(async () => {
     expectedSeed = duckdbSeedRows(SAMPLE_ROWS);
     install = await SparkInstall.start(SAMPLE_ROWS);
+    // Over a sample this small, adaptive execution coalesces every shuffle into one partition: the seed's write is
+    // then three one-task Spark jobs, and whether both workers get one of them is a coin toss. Without coalescing its
+    // shuffles run spark.sql.shuffle.partitions (8) tasks, spread over both executors; the rows are the same.
+    install.operatorSparkConf = 'spark.sql.adaptive.coalescePartitions.enabled=false';
     await install.spawnOperator();
   });
   afterAll(async () => {
@@ -247,6 +253,98 @@ describe('a Spark-backed install: the seed and the plane\'s job semantics on a r
     const snaps = await install.snapshots(ds.id);
     const current = snaps.find((s) => s.snapshotId === (done.result as any).iceberg_snapshot_id)!;
     expect(current.parentId).toBeNull();
+  });
+
+  // The operator keeps per-dataset knowledge between jobs (tables and namespace it has seen, locations) and reads
+  // a table's current snapshot cheaply (SHOW TBLPROPERTIES) instead of listing its snapshots. These change the
+  // tables behind its back, between two jobs of the same operator process, and check that the next job still
+  // reconciles from what the table really holds.
+  describe('a table changed behind the operator\'s back', () => {
+    const done = (j: Job) => terminal(j);
+    const run = async (datasetId: number, sql: string) => {
+      const job = await install.waitForJob((await install.materialize(datasetId, sql)).job_id, done);
+      expect(job.state, JSON.stringify(job.failures)).toBe('completed');
+      await waitFor(async () => (await install.current(datasetId)) === (job.result as any).iceberg_snapshot_id, { timeoutMs: 60_000, message: 'publish' });
+      return job;
+    };
+    const values = async (datasetId: number) => (await install.rows(`SELECT n FROM narrative.datasets.ds_${datasetId} ORDER BY n`)).map((r) => r['n']);
+    /** Stages (and, if asked, publishes) a snapshot the control plane knows nothing of, as another client would. */
+    const stageBehindItsBack = async (datasetId: number, wapId: string, n: number, publish: boolean) => {
+      const session = await install.connect.openSession(undefined, { 'spark.wap.id': wapId });
+      try {
+        const t = new IcebergTable(session, datasetId);
+        const staged = await t.stageWrite(`SELECT CAST(${n} AS BIGINT) AS n`, 'append', wapId, {}, {});
+        if (publish) await t.cherrypick(staged.snapshotId);
+        return staged;
+      } finally {
+        await session.release();
+      }
+    };
+
+    const ORPHAN_AGE_MS = 1000; // the least the operator takes
+    beforeAll(async () => {
+      // One operator for the three, with the shortest orphan age: a staged snapshot the control plane never
+      // committed is an orphan after a second (its own staged snapshot excepted).
+      await install.killOperators();
+      await install.spawnOperator({ JOBPLANE_ORPHAN_AGE_MS: String(ORPHAN_AGE_MS) });
+    });
+
+    it('rolled back, WAP switched off, a foreign snapshot published: the next job rolls forward, stages, rolls back', async () => {
+      const ds = await install.dataset('behind_its_back', 'append');
+      const j1 = await run(ds.id, 'SELECT CAST(1 AS BIGINT) AS n');
+      const j2 = await run(ds.id, 'SELECT CAST(2 AS BIGINT) AS n');
+      const s1 = (j1.result as any).iceberg_snapshot_id as string;
+      const s2 = (j2.result as any).iceberg_snapshot_id as string;
+      // The table goes back to j1's snapshot (as after a crash between j2's commit and its publish), and loses the
+      // property that makes writes staged.
+      await install.rows(`CALL narrative.system.rollback_to_snapshot('datasets.ds_${ds.id}', ${s1})`);
+      await install.rows(`ALTER TABLE narrative.datasets.ds_${ds.id} SET TBLPROPERTIES ('write.wap.enabled'='false')`);
+      expect(await install.current(ds.id)).toBe(s1);
+
+      const j3 = await run(ds.id, 'SELECT CAST(3 AS BIGINT) AS n');
+      const s3 = (j3.result as any).iceberg_snapshot_id as string;
+      expect(await install.admin.getSnapshot(ds.id, (j3.result as any).snapshot_id)).toMatchObject({ parent_snapshot_id: (j2.result as any).snapshot_id, row_count: 3 });
+      const snaps = await install.snapshots(ds.id);
+      expect(snaps.find((s) => s.snapshotId === s3)).toMatchObject({ parentId: s2, summary: { 'wap.id': `jobplane-${j3.job_id}-1` } });
+      expect((await install.table(ds.id, (t) => t.properties()))['write.wap.enabled']).toBe('true');
+      expect(await values(ds.id)).toEqual([1, 2, 3]);
+
+      // A snapshot the control plane never committed becomes current: the next job rolls the table back to the
+      // control plane's latest before it writes, and the foreign rows are never part of the view.
+      const foreign = await stageBehindItsBack(ds.id, 'someone-else-1', 100, true);
+      expect(await install.current(ds.id)).toBe(foreign.snapshotId);
+      const j4 = await run(ds.id, 'SELECT CAST(4 AS BIGINT) AS n');
+      expect((await install.snapshots(ds.id)).find((s) => s.snapshotId === (j4.result as any).iceberg_snapshot_id)?.parentId).toBe(s3);
+      expect(await values(ds.id)).toEqual([1, 2, 3, 4]);
+    });
+
+    it('dropped while the control plane has no snapshot of it: the next job creates it again', async () => {
+      const ds = await install.dataset('dropped_behind_its_back', 'append');
+      // A failed job creates the table (the operator then knows it) and commits nothing.
+      const failed = await install.waitForJob((await install.materialize(ds.id, 'SELECT no_such_column AS n FROM range(1)')).job_id, done);
+      expect(failed.state).toBe('failed');
+      expect(await install.current(ds.id)).toBeNull();
+      await install.rows(`DROP TABLE narrative.datasets.ds_${ds.id} PURGE`);
+      await run(ds.id, 'SELECT CAST(7 AS BIGINT) AS n');
+      expect(await values(ds.id)).toEqual([7]);
+    });
+
+    it('an orphan of an attempt that never completed is expired after the next write, committed snapshots stay', async () => {
+      const ds = await install.dataset('orphaned_behind_its_back', 'append');
+      const j1 = await run(ds.id, 'SELECT CAST(1 AS BIGINT) AS n');
+      // What an operator killed between its write and its completion leaves: a staged snapshot with a jobplane
+      // WAP id that the control plane never committed.
+      const orphan = await stageBehindItsBack(ds.id, 'jobplane-00000000-0000-4000-8000-000000000000-1', 99, false);
+      // The scenario needs an orphan older than the orphan age when the next job lists the table (it is, by the
+      // time a job has been claimed and has written; this only makes it certain).
+      await waitFor(async () => Date.now() - orphan.committedAtMs > ORPHAN_AGE_MS, { timeoutMs: 10_000, intervalMs: 100, message: 'the orphan to be old enough' });
+      const j2 = await run(ds.id, 'SELECT CAST(2 AS BIGINT) AS n');
+      // The sweep runs in the background after the write: wait for it.
+      await waitFor(async () => !(await install.snapshots(ds.id)).some((s) => s.snapshotId === orphan.snapshotId), { timeoutMs: 60_000, message: 'the orphan to be expired' });
+      const left = (await install.snapshots(ds.id)).map((s) => s.snapshotId).sort();
+      expect(left).toEqual([(j1.result as any).iceberg_snapshot_id, (j2.result as any).iceberg_snapshot_id].sort());
+      expect(await values(ds.id)).toEqual([1, 2]);
+    });
   });
 
   it('a fenced-out attempt never publishes', async () => {

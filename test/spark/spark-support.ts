@@ -51,8 +51,11 @@ export class SparkInstall {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** Settings the operators' sessions get beyond the warehouse (`--spark-conf`, `key=value;key=value`). */
+  operatorSparkConf = '';
+
   get sparkConf(): string {
-    return `spark.sql.catalog.narrative.warehouse=file://${this.warehouse}`;
+    return [`spark.sql.catalog.narrative.warehouse=file://${this.warehouse}`, ...(this.operatorSparkConf ? [this.operatorSparkConf] : [])].join(';');
   }
 
   static async start(sampleRows: number): Promise<SparkInstall> {

@@ -10,11 +10,11 @@ import { completeWith, type JobCompletion } from '../operator/job-completion.js'
 import type { JobContext } from '../operator/types.js';
 import type { DatasetSchema } from '../../core/dataset-schema.js';
 import { computeSparkColumnStats } from './iceberg/column-stats.js';
-import { IcebergTable, relativeToLocation, type IcebergSnapshot } from './iceberg/iceberg-table.js';
-import { reconcileTable, wapIdFor } from './iceberg/reconcile.js';
+import { currentOf, IcebergTable, relativeToLocation, type IcebergSnapshot } from './iceberg/iceberg-table.js';
+import { expireOrphans, orphanCandidates, reconcileTable, wapIdFor } from './iceberg/reconcile.js';
 import { jobplaneSnapshotId } from './iceberg/snapshot-ids.js';
 import type { SparkSession } from './spark-connect.js';
-import { bindSparkInputs, declaredInputs } from './spark-inputs.js';
+import { bindSparkInputs, declaredInputs, type SparkInput } from './spark-inputs.js';
 import type { SparkPlane } from './spark-plane.js';
 
 export interface MaterializeInput {
@@ -31,42 +31,74 @@ export async function materializeOnSpark(job: Job, plane: SparkPlane, ctx: JobCo
   const input = job.input as unknown as MaterializeInput;
   const { signal } = ctx;
   const wapId = wapIdFor(job.job_id, ctx.attempt);
-  await plane.ready(signal);
-  const session = await plane.connect.openSession(signal, { 'spark.wap.id': wapId });
+  const phases = new Phases();
+  // Independent round trips at once: the session (the channel, then the session's settings) and the control
+  // plane's record of the target.
+  const [opened, looked] = await Promise.allSettled([
+    plane.ready(signal).then(() => plane.connect.openSession(signal, { 'spark.wap.id': wapId })),
+    plane.catalog.dataset(input.dataset_id, signal),
+  ]);
+  if (opened.status === 'rejected') throw opened.reason;
+  const session = opened.value;
   let staged: IcebergSnapshot | undefined;
   const table = new IcebergTable(session, input.dataset_id);
   try {
-    const target = await plane.catalog.dataset(input.dataset_id, signal);
-    await table.ensure(target.schema as DatasetSchema, signal, plane.checkedTables);
-    await reconcileTable(table, {
-      latestSnapshotId: target.latest_snapshot_id, signal, log: ctx.log, orphanAgeMs: plane.orphanAgeMs,
-      isCommitted: (id) => plane.isCommitted(target.id, id),
-    });
-    const inputs = await bindSparkInputs(session, plane, declaredInputs(job), signal);
+    if (looked.status === 'rejected') throw looked.reason;
+    const target = looked.value;
+    const schema = target.schema as DatasetSchema;
+    const declared = declaredInputs(job);
+    // The target's table: created if new, its properties asserted and its current snapshot read by the same
+    // statements (SHOW TBLPROPERTIES, no Spark job), then reconciled to the control plane's latest snapshot.
+    const prepareTarget = async () => {
+      const props = await table.ensure(schema, signal, plane.checkedTables);
+      const { current } = await reconcileTable(table, {
+        latestSnapshotId: target.latest_snapshot_id, current: currentOf(props), signal, log: ctx.log,
+      });
+      return current;
+    };
+    let parent: string | null;
+    let inputs: SparkInput[];
+    if (declared.some((i) => i.dataset_id === target.id)) {
+      // The view reads its own table: bind that input once the table is reconciled.
+      parent = await prepareTarget();
+      inputs = await bindSparkInputs(session, plane, declared, signal);
+    } else {
+      // Different tables: reconciling the target and binding the inputs do not depend on each other.
+      [parent, inputs] = await allOrFirstError(prepareTarget(), bindSparkInputs(session, plane, declared, signal));
+    }
     const lineage = inputs.map((i) => ({ dataset_id: i.datasetId, snapshot_id: i.snapshotId }));
+    // The table's location does not change (cached per dataset); a new dataset's is asked for while the write runs.
+    const location = plane.locations.has(target.id) ? Promise.resolve(plane.locations.get(target.id)!) : table.location(signal);
+    location.catch(() => undefined); // awaited below; a failure before then must not go unhandled
+    phases.mark('prepare');
     ctx.progress({ phase: 'query', inputs: lineage });
+    let snapshots: IcebergSnapshot[];
     try {
-      staged = await table.stageWrite(input.compiled_sql, target.write_mode, wapId, {
+      ({ staged, snapshots } = await table.stageWriteListing(input.compiled_sql, target.write_mode, wapId, {
         'jobplane.job-id': job.job_id, 'jobplane.attempt': String(ctx.attempt),
-      }, { signal, tags: [jobTag(job.job_id)], onProgress: (p) => ctx.progress({ phase: 'query', inputs: lineage, ...p } as unknown as JsonObject) });
+      }, { signal, tags: [jobTag(job.job_id)], onProgress: (p) => ctx.progress({ phase: 'query', inputs: lineage, ...p } as unknown as JsonObject) }));
     } catch (err) {
       await expireOwnStaged(plane, target.id, wapId, ctx);
       throw err;
     }
+    phases.mark('write');
+    sweepOrphans(plane, target.id, snapshots, parent, wapId, ctx);
     const snapshotId = jobplaneSnapshotId(staged.snapshotId);
-    const location = plane.locations.get(target.id) ?? await table.location(signal);
-    plane.locations.set(target.id, location);
-    const files = (await table.dataFiles(staged.snapshotId, signal)).map((f) => ({
-      path: manifestPath(target.id, location, f.path), rows: f.rows, bytes: f.bytes,
-    }));
+    const dataFiles = await table.dataFiles(staged.snapshotId, signal);
+    const at = await location;
+    plane.locations.set(target.id, at);
+    const files = dataFiles.map((f) => ({ path: manifestPath(target.id, at, f.path), rows: f.rows, bytes: f.bytes }));
+    phases.mark('manifest');
     let columnStats: SnapshotManifest['column_stats'];
     if (input.stats_enabled) {
       ctx.progress({ phase: 'stats', rows: Number(staged.summary['total-records'] ?? 0) });
-      const stats = await computeSparkColumnStats(session, table.name, staged.snapshotId, target.schema as DatasetSchema, signal);
+      const stats = await computeSparkColumnStats(session, table.name, staged.snapshotId, schema, signal);
       columnStats = { recalculation_id: randomUUID(), stats: stats as unknown as JsonObject };
+      phases.mark('stats');
     }
     signal.throwIfAborted();
     const icebergId = staged.snapshotId;
+    const published = staged;
     const snapshot: SnapshotManifest = {
       snapshot_id: snapshotId, dataset_id: target.id, parent_snapshot_id: target.latest_snapshot_id,
       operation: target.write_mode, files,
@@ -75,7 +107,9 @@ export async function materializeOnSpark(job: Job, plane: SparkPlane, ctx: JobCo
       inputs: lineage,
       ...(columnStats ? { column_stats: columnStats } : {}),
     };
-    ctx.log.info({ dataset_id: target.id, snapshot_id: snapshotId, iceberg_snapshot_id: icebergId, rows: snapshot.row_count }, 'snapshot staged');
+    ctx.log.info({
+      dataset_id: target.id, snapshot_id: snapshotId, iceberg_snapshot_id: icebergId, rows: snapshot.row_count, phases_ms: phases.done(),
+    }, 'snapshot staged');
     return completeWith({
       dataset_id: target.id, snapshot_id: snapshotId, recalculation_id: columnStats?.recalculation_id ?? null,
       iceberg_snapshot_id: icebergId,
@@ -84,7 +118,7 @@ export async function materializeOnSpark(job: Job, plane: SparkPlane, ctx: JobCo
       // The control plane refused the completion: this snapshot can never be published.
       discard: () => withSession(plane, (s) => new IcebergTable(s, target.id).expire([icebergId])),
       // Settled either way: publish whatever the control plane committed (ours, if it was accepted).
-      release: () => plane.background(`publishing snapshot ${snapshotId} of dataset ${target.id}`, () => publishCommitted(plane, target.id)),
+      release: () => plane.background(`publishing snapshot ${snapshotId} of dataset ${target.id}`, () => publishCommitted(plane, target.id, [published])),
     });
   } catch (err) {
     if (staged) await expireOwnStaged(plane, input.dataset_id, wapId, ctx);
@@ -94,12 +128,51 @@ export async function materializeOnSpark(job: Job, plane: SparkPlane, ctx: JobCo
   }
 }
 
-/** Rolls the table forward to the control plane's latest snapshot (after a completion, or by any later job). */
-export async function publishCommitted(plane: SparkPlane, datasetId: number): Promise<void> {
+/**
+ * Rolls the table forward to the control plane's latest snapshot (after a completion, or by any later job).
+ * `known`: the snapshot the job staged, so that publishing it (its parent is current) lists no metadata.
+ */
+export async function publishCommitted(plane: SparkPlane, datasetId: number, known?: readonly IcebergSnapshot[]): Promise<void> {
   await withSession(plane, async (session) => {
     const info = await plane.catalog.dataset(datasetId);
-    await reconcileTable(new IcebergTable(session, datasetId), { latestSnapshotId: info.latest_snapshot_id, log: plane.log });
+    await reconcileTable(new IcebergTable(session, datasetId), { latestSnapshotId: info.latest_snapshot_id, known, log: plane.log });
   });
+}
+
+/**
+ * The orphan sweep of the target table (reconcile.ts): staged jobplane snapshots that are no ancestor of current,
+ * older than the orphan age and unknown to the control plane are expired. It runs on the listing the write's
+ * snapshot lookup returned anyway (no extra Spark job), and in the background: garbage that no reader sees
+ * need not hold up the job, and expire_snapshots takes seconds. This attempt's own staged snapshot is never a
+ * candidate, however old the orphan age lets it look.
+ */
+function sweepOrphans(plane: SparkPlane, datasetId: number, snapshots: IcebergSnapshot[], current: string | null, wapId: string, ctx: JobContext): void {
+  const candidates = orphanCandidates(snapshots, current, plane.orphanAgeMs).filter((s) => s.summary['wap.id'] !== wapId);
+  if (candidates.length === 0) return;
+  plane.background(`expiring orphaned staged snapshots of dataset ${datasetId}`, () => withSession(plane, (s) =>
+    expireOrphans(new IcebergTable(s, datasetId), candidates, { isCommitted: (id) => plane.isCommitted(datasetId, id), log: ctx.log })));
+}
+
+/** Both results, or the first failure in argument order once both have settled (nothing left running). */
+async function allOrFirstError<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
+}
+
+/** Milliseconds of the handler's phases, for the 'snapshot staged' log line (bench/spark.ts reads them). */
+class Phases {
+  private last = performance.now();
+  private readonly ms: Record<string, number> = {};
+  mark(phase: string): void {
+    const now = performance.now();
+    this.ms[phase] = Math.round(now - this.last);
+    this.last = now;
+  }
+  done(): Record<string, number> {
+    return { ...this.ms };
+  }
 }
 
 async function withSession<T>(plane: SparkPlane, work: (s: SparkSession) => Promise<T>): Promise<T> {

@@ -10,7 +10,7 @@ import type { Job } from '../../client/types.js';
 import type { DatasetInfo } from '../handlers/data-plane.js';
 import { FatalError } from '../operator/handler-errors.js';
 import type { DatasetSchema } from '../../core/dataset-schema.js';
-import { IcebergTable } from './iceberg/iceberg-table.js';
+import { currentOf, IcebergTable } from './iceberg/iceberg-table.js';
 import { reconcileTable } from './iceberg/reconcile.js';
 import type { SparkSession } from './spark-connect.js';
 import type { SparkPlane } from './spark-plane.js';
@@ -30,22 +30,37 @@ export function declaredInputs(job: Job): JobInputs {
   return Array.isArray(job.inputs) ? job.inputs : [];
 }
 
+/**
+ * Binds the inputs, all at once (each is a control-plane lookup and a reconcile of its own table: independent of
+ * the others). A dataset named twice is bound once (and listed twice, as named). Waits for every binding to settle before it answers, so that no
+ * statement of a failed binding still runs on the session when the caller releases it.
+ */
 export async function bindSparkInputs(
   session: SparkSession, plane: SparkPlane, inputs: JobInputs, signal: AbortSignal,
 ): Promise<SparkInput[]> {
-  const bound: SparkInput[] = [];
+  const byId = new Map<number, Promise<SparkInput>>();
   for (const input of inputs) {
-    const info = await plane.catalog.dataset(input.dataset_id, signal);
-    if (input.snapshot_id !== null && input.snapshot_id !== info.latest_snapshot_id) {
-      throw new FatalError(`input dataset ${info.id} is pinned to snapshot ${input.snapshot_id}, but a Spark job reads the ` +
-        `table's current snapshot (${info.latest_snapshot_id ?? 'none'}) since its SQL runs exactly as compiled`);
-    }
-    const table = new IcebergTable(session, info.id);
-    // A dataset with a snapshot has its table (reconcile says so if not); an empty one may not have it yet.
-    if (info.latest_snapshot_id === null) await table.ensure(info.schema as DatasetSchema, signal, plane.checkedTables);
-    await reconcileTable(table, { latestSnapshotId: info.latest_snapshot_id, signal, log: plane.log });
-    const snapshot = info.latest_snapshot_id === null ? null : await plane.catalog.snapshot(info.id, info.latest_snapshot_id, signal);
-    bound.push({ datasetId: info.id, info, snapshotId: snapshot?.snapshot_id ?? null, rowCount: snapshot?.row_count ?? 0 });
+    if (!byId.has(input.dataset_id)) byId.set(input.dataset_id, bindOne(session, plane, input, signal));
   }
-  return bound;
+  const settled = await Promise.allSettled(byId.values());
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const bound = new Map([...byId.keys()].map((id, i) => [id, (settled[i] as PromiseFulfilledResult<SparkInput>).value]));
+  return inputs.map((i) => bound.get(i.dataset_id)!);
+}
+
+async function bindOne(session: SparkSession, plane: SparkPlane, input: JobInputs[number], signal: AbortSignal): Promise<SparkInput> {
+  const info = await plane.catalog.dataset(input.dataset_id, signal);
+  if (input.snapshot_id !== null && input.snapshot_id !== info.latest_snapshot_id) {
+    throw new FatalError(`input dataset ${info.id} is pinned to snapshot ${input.snapshot_id}, but a Spark job reads the ` +
+      `table's current snapshot (${info.latest_snapshot_id ?? 'none'}) since its SQL runs exactly as compiled`);
+  }
+  const table = new IcebergTable(session, info.id);
+  // A dataset with a snapshot has its table (reconcile says so if not); an empty one may not have it yet.
+  const current = info.latest_snapshot_id === null ? currentOf(await table.ensure(info.schema as DatasetSchema, signal, plane.checkedTables)) : undefined;
+  const [, snapshot] = await Promise.all([
+    reconcileTable(table, { latestSnapshotId: info.latest_snapshot_id, current, signal, log: plane.log }),
+    info.latest_snapshot_id === null ? null : plane.catalog.snapshot(info.id, info.latest_snapshot_id, signal),
+  ]);
+  return { datasetId: info.id, info, snapshotId: snapshot?.snapshot_id ?? null, rowCount: snapshot?.row_count ?? 0 };
 }

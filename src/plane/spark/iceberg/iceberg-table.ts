@@ -46,47 +46,88 @@ export class IcebergTable {
     this.procedureArg = procedureTableArg(datasetId);
   }
 
+  /** Rows of a query (metadata tables: each costs a Spark job). */
   private async rows(sql: string, opts: ExecuteOptions = {}) {
     return rowsOf((await this.session.query(sql, opts)).batches);
   }
 
+  /** Rows of a command (DDL, SHOW, DESCRIBE, CALL): run on the driver, no Spark job (SparkSession.command). */
+  private async commandRows(sql: string, opts: ExecuteOptions = {}) {
+    return rowsOf((await this.session.command(sql, opts)).batches);
+  }
+
   async exists(signal?: AbortSignal): Promise<boolean> {
-    await this.session.query('CREATE NAMESPACE IF NOT EXISTS narrative.datasets', { signal });
-    const rows = await this.rows(`SHOW TABLES IN narrative.datasets LIKE ${sparkString(`ds_${this.datasetId}`)}`, { signal });
+    await this.commandRows('CREATE NAMESPACE IF NOT EXISTS narrative.datasets', { signal });
+    const rows = await this.commandRows(`SHOW TABLES IN narrative.datasets LIKE ${sparkString(`ds_${this.datasetId}`)}`, { signal });
     return rows.length > 0;
   }
 
   /**
-   * Creates the table with the dataset's schema unless it exists; makes sure the properties above hold either way.
-   * `checked` remembers (per operator) the tables whose namespace and properties were seen right, which then cost
-   * one statement instead of four.
+   * Creates the table with the dataset's schema unless it exists; makes sure the properties above hold either way
+   * (re-asserted whenever they are seen wrong, e.g. changed by hand behind jobplane's back). Returns the table's
+   * properties as Spark shows them, `current-snapshot-id` included (see `currentOf`): the caller's reconcile
+   * starts from that instead of reading the table again.
+   *
+   * `checked` remembers (per operator) the tables and the namespace this operator has created or seen: a known
+   * table then costs one statement (SHOW TBLPROPERTIES) instead of four. The cache only decides which statement
+   * comes first, never what is believed about the table: SHOW reads the table's metadata each time, a table
+   * dropped since (by another process or by hand) is seen missing and created again, and a namespace dropped since
+   * makes CREATE TABLE fail, which then creates the namespace and tries once more.
    */
-  async ensure(schema: DatasetSchema, signal?: AbortSignal, checked?: Set<string>): Promise<void> {
-    const props = Object.entries(TABLE_PROPERTIES).map(([k, v]) => `${sparkString(k)}=${sparkString(v)}`).join(', ');
+  async ensure(schema: DatasetSchema, signal?: AbortSignal, checked?: Set<string>): Promise<Record<string, string>> {
     const key = `${this.session.connect.remote.display}|${this.name}`;
+    const nsKey = `${this.session.connect.remote.display}|narrative.datasets`;
     if (checked?.has(key)) {
-      await this.session.query(`CREATE TABLE IF NOT EXISTS ${this.name} ${sparkColumns(schema)} USING iceberg TBLPROPERTIES (${props})`, { signal });
-      return;
+      const props = await this.propertiesIfExists(signal);
+      if (props) return this.assertProperties(props, signal);
+      checked.delete(key);
     }
-    await this.session.query('CREATE NAMESPACE IF NOT EXISTS narrative.datasets', { signal });
-    await this.session.query(`CREATE TABLE IF NOT EXISTS ${this.name} ${sparkColumns(schema)} USING iceberg TBLPROPERTIES (${props})`, { signal });
-    await this.checkProperties(props, signal);
+    const props = Object.entries(TABLE_PROPERTIES).map(([k, v]) => `${sparkString(k)}=${sparkString(v)}`).join(', ');
+    const create = `CREATE TABLE IF NOT EXISTS ${this.name} ${sparkColumns(schema)} USING iceberg TBLPROPERTIES (${props})`;
+    const createNamespace = () => this.commandRows('CREATE NAMESPACE IF NOT EXISTS narrative.datasets', { signal });
+    if (checked?.has(nsKey)) {
+      try {
+        await this.commandRows(create, { signal });
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        checked.delete(nsKey);
+        await createNamespace();
+        await this.commandRows(create, { signal });
+      }
+    } else {
+      await createNamespace();
+      await this.commandRows(create, { signal });
+    }
+    checked?.add(nsKey);
+    const out = await this.assertProperties(await this.properties(signal), signal);
     checked?.add(key);
+    return out;
   }
 
-  private async checkProperties(props: string, signal?: AbortSignal): Promise<void> {
-    const current = await this.properties(signal);
-    if (Object.entries(TABLE_PROPERTIES).some(([k, v]) => k !== 'format-version' && current[k] !== v)) {
-      await this.session.query(`ALTER TABLE ${this.name} SET TBLPROPERTIES (${props.replace(/'format-version'='2', /, '')})`, { signal });
-    }
+  private async assertProperties(current: Record<string, string>, signal?: AbortSignal): Promise<Record<string, string>> {
+    const wrong = Object.entries(TABLE_PROPERTIES).filter(([k, v]) => k !== 'format-version' && current[k] !== v);
+    if (wrong.length === 0) return current;
+    await this.commandRows(`ALTER TABLE ${this.name} SET TBLPROPERTIES (${wrong.map(([k, v]) => `${sparkString(k)}=${sparkString(v)}`).join(', ')})`, { signal });
+    return this.properties(signal);
   }
 
+  /** SHOW TBLPROPERTIES (a command: no Spark job). Iceberg adds `current-snapshot-id`, `format` and others. */
   async properties(signal?: AbortSignal): Promise<Record<string, string>> {
-    const rows = await this.rows(`SHOW TBLPROPERTIES ${this.name}`, { signal });
+    const rows = await this.commandRows(`SHOW TBLPROPERTIES ${this.name}`, { signal });
     return Object.fromEntries(rows.map((r) => [String(r['key']), String(r['value'])]));
   }
 
-  /** Every snapshot in the table's metadata: published ones and staged ones alike. */
+  /** The properties, or null when the table does not exist. */
+  async propertiesIfExists(signal?: AbortSignal): Promise<Record<string, string> | null> {
+    try {
+      return await this.properties(signal);
+    } catch (err) {
+      if (err instanceof SparkError && err.details.errorClass === 'TABLE_OR_VIEW_NOT_FOUND') return null;
+      throw err;
+    }
+  }
+
+  /** Every snapshot in the table's metadata: published ones and staged ones alike (one Spark job). */
   async snapshots(signal?: AbortSignal): Promise<IcebergSnapshot[]> {
     const rows = await this.rows(
       `SELECT CAST(snapshot_id AS STRING) AS snapshot_id, CAST(parent_id AS STRING) AS parent_id, operation,
@@ -101,27 +142,24 @@ export class IcebergTable {
     }));
   }
 
-  /** Every snapshot and the current one, in one round trip (what reconcile reads before each job). */
+  /**
+   * Every snapshot and the current one. The current one is read first (SHOW TBLPROPERTIES, no Spark job), then the
+   * snapshots (one Spark job): a snapshot current at the first read is in the second (a current snapshot cannot
+   * be expired), whatever was committed in between is listed too.
+   */
   async state(signal?: AbortSignal): Promise<{ snapshots: IcebergSnapshot[]; current: string | null }> {
-    const rows = await this.rows(
-      `SELECT CAST(s.snapshot_id AS STRING) AS snapshot_id, CAST(s.parent_id AS STRING) AS parent_id, s.operation,
-              unix_millis(s.committed_at) AS committed_at_ms, s.summary, CAST(r.snapshot_id AS STRING) AS current_id
-       FROM ${this.name}.snapshots s LEFT JOIN (SELECT snapshot_id FROM ${this.name}.refs WHERE name = 'main') r ON true`, { signal });
-    const current = rows.find((r) => r['current_id'] !== null)?.['current_id'];
-    return {
-      snapshots: rows.map((r) => ({
-        snapshotId: String(r['snapshot_id']),
-        parentId: r['parent_id'] === null ? null : String(r['parent_id']),
-        operation: String(r['operation']),
-        committedAtMs: Number(r['committed_at_ms']),
-        summary: (r['summary'] ?? {}) as Record<string, string>,
-      })),
-      current: current === undefined || current === null ? null : String(current),
-    };
+    const current = await this.currentSnapshotId(signal);
+    return { snapshots: await this.snapshots(signal), current };
   }
 
-  /** The current snapshot of the main branch (what readers of the table see), or null for a table without one. */
+  /**
+   * The current snapshot of the main branch (what readers of the table see), or null for a table without one:
+   * Iceberg's `current-snapshot-id` table property, read without a Spark job. A catalog that does not show it
+   * (not Iceberg's SparkCatalog) is asked through the `refs` metadata table instead.
+   */
   async currentSnapshotId(signal?: AbortSignal): Promise<string | null> {
+    const fromProps = currentOf(await this.properties(signal));
+    if (fromProps !== undefined) return fromProps;
     const rows = await this.rows(`SELECT CAST(snapshot_id AS STRING) AS id FROM ${this.name}.refs WHERE name = 'main'`, { signal });
     const id = rows[0]?.['id'];
     return id === undefined || id === null ? null : String(id);
@@ -135,6 +173,16 @@ export class IcebergTable {
   async stageWrite(
     sql: string, mode: 'append' | 'overwrite', wapId: string, snapshotProperties: Record<string, string>, opts: ExecuteOptions,
   ): Promise<IcebergSnapshot> {
+    return (await this.stageWriteListing(sql, mode, wapId, snapshotProperties, opts)).staged;
+  }
+
+  /**
+   * stageWrite, returning as well every snapshot of the table as listed right after the write (the one Spark job
+   * that finds the staged snapshot reads them all anyway): what the orphan sweep needs (reconcile.ts).
+   */
+  async stageWriteListing(
+    sql: string, mode: 'append' | 'overwrite', wapId: string, snapshotProperties: Record<string, string>, opts: ExecuteOptions,
+  ): Promise<{ staged: IcebergSnapshot; snapshots: IcebergSnapshot[] }> {
     const options = Object.fromEntries(Object.entries(snapshotProperties).map(([k, v]) => [`snapshot-property.${k}`, v]));
     await this.session.execute({
       command: {
@@ -148,11 +196,12 @@ export class IcebergTable {
         },
       },
     }, opts);
-    const staged = (await this.snapshots(opts.signal)).filter((s) => s.summary['wap.id'] === wapId);
+    const snapshots = await this.snapshots(opts.signal);
+    const staged = snapshots.filter((s) => s.summary['wap.id'] === wapId);
     if (staged.length !== 1) {
       throw new SparkError(`the write of ${this.name} left ${staged.length} staged snapshots with WAP id ${wapId}, expected 1`, 'execution');
     }
-    return staged[0]!;
+    return { staged: staged[0]!, snapshots };
   }
 
   /** The data files of a snapshot (staged or published) with their row counts and sizes. */
@@ -163,9 +212,9 @@ export class IcebergTable {
     return rows.map((r) => ({ path: String(r['file_path']), rows: Number(r['record_count']), bytes: Number(r['file_size_in_bytes']) }));
   }
 
-  /** The table's location (`file:/...`, `s3://...`). */
+  /** The table's location (`file:/...`, `s3://...`). A command: no Spark job. */
   async location(signal?: AbortSignal): Promise<string> {
-    const rows = await this.rows(`DESCRIBE TABLE EXTENDED ${this.name}`, { signal });
+    const rows = await this.commandRows(`DESCRIBE TABLE EXTENDED ${this.name}`, { signal });
     const loc = rows.find((r) => r['col_name'] === 'Location')?.['data_type'];
     if (typeof loc !== 'string') throw new SparkError(`DESCRIBE TABLE EXTENDED ${this.name} shows no Location`, 'execution');
     return loc;
@@ -173,21 +222,33 @@ export class IcebergTable {
 
   /** Makes a staged snapshot current. Its parent must be the current snapshot (a fast-forward: the id stays). */
   async cherrypick(snapshotId: string, signal?: AbortSignal): Promise<void> {
-    await this.session.query(`CALL narrative.system.cherrypick_snapshot(${sparkString(this.procedureArg)}, ${BigInt(snapshotId)})`, { signal });
+    await this.commandRows(`CALL narrative.system.cherrypick_snapshot(${sparkString(this.procedureArg)}, ${BigInt(snapshotId)})`, { signal });
   }
 
   /** Moves the current snapshot back to an ancestor. */
   async rollbackTo(snapshotId: string, signal?: AbortSignal): Promise<void> {
-    await this.session.query(`CALL narrative.system.rollback_to_snapshot(${sparkString(this.procedureArg)}, ${BigInt(snapshotId)})`, { signal });
+    await this.commandRows(`CALL narrative.system.rollback_to_snapshot(${sparkString(this.procedureArg)}, ${BigInt(snapshotId)})`, { signal });
   }
 
   /** Removes the named snapshots (never current ones) and the data files only they referenced. */
   async expire(snapshotIds: readonly string[], signal?: AbortSignal): Promise<void> {
     if (snapshotIds.length === 0) return;
-    await this.session.query(
+    await this.commandRows(
       `CALL narrative.system.expire_snapshots(table => ${sparkString(this.procedureArg)}, snapshot_ids => array(${snapshotIds.map((id) => `${BigInt(id)}L`).join(', ')}))`,
       { signal });
   }
+}
+
+/**
+ * The current snapshot in SHOW TBLPROPERTIES of an Iceberg table (`current-snapshot-id`: an id, or `none`), null for
+ * none, undefined when the catalog does not show it.
+ */
+export function currentOf(props: Record<string, string>): string | null | undefined {
+  const v = props['current-snapshot-id'];
+  if (v === undefined) return undefined;
+  if (v === 'none' || v === '') return null;
+  if (!/^[0-9]+$/.test(v)) return undefined;
+  return v;
 }
 
 /** `file:/a/b` and `file:///a/b` name the same place: compare locations by their parsed form. */

@@ -39,6 +39,13 @@ export interface ReconcileOptions {
   now?: number | undefined;
   signal?: AbortSignal | undefined;
   log?: Logger | undefined;
+  /**
+   * The table's current snapshot (Iceberg id, or null for none) as the caller has just read it from the table
+   * itself (IcebergTable.ensure's SHOW TBLPROPERTIES, see `currentOf`); undefined: read it here.
+   */
+  current?: string | null | undefined;
+  /** Snapshots the caller knows to be in the table (the one its job staged), with their parents. */
+  known?: readonly IcebergSnapshot[] | undefined;
 }
 
 export interface ReconcileResult {
@@ -48,13 +55,36 @@ export interface ReconcileResult {
   expired: string[];
 }
 
+/**
+ * What a reconcile reads, cheapest first. The table's current snapshot comes from its properties (SHOW
+ * TBLPROPERTIES: a command on the driver, no Spark job), and is enough when it already is the control plane's
+ * latest L (or there is none on either side): nothing to publish, nothing to roll back. This is a fresh read of the
+ * table each time, never a cache, so it is right whatever another operator, a restart or a hand did to the table
+ * since: any disagreement takes the full path, which lists the snapshots (one Spark job) and decides by the table
+ * above. `opts.current` passes a current snapshot the caller has just read the same way (IcebergTable.ensure).
+ * `opts.known` names snapshots the caller knows to be in the table (the one its job just staged): when L is one
+ * of them and its parent is current, it is published without listing the others (the publish after a completion).
+ * The orphan sweep needs the full list; it runs here when asked for (orphanAgeMs and isCommitted), and otherwise
+ * the caller runs `orphanCandidates`/`expireOrphans` on a list it reads anyway (materialize.ts, after its write).
+ */
 export async function reconcileTable(table: IcebergTable, opts: ReconcileOptions): Promise<ReconcileResult> {
   const { signal } = opts;
   const published: string[] = [];
-  let { snapshots, current } = await table.state(signal);
-  const byId = new Map(snapshots.map((s) => [s.snapshotId, s]));
+  let current = opts.current !== undefined ? opts.current : await table.currentSnapshotId(signal);
   const latest = opts.latestSnapshotId;
+  const sweep = opts.orphanAgeMs !== undefined && opts.isCommitted !== undefined;
+  const agree = latest === null ? current === null : current !== null && matchesJobplaneId(current, latest);
+  if (agree && !sweep) return { current, published, expired: [] };
 
+  const known = latest === null ? undefined : opts.known?.find((s) => matchesJobplaneId(s.snapshotId, latest));
+  if (!agree && !sweep && known && known.parentId === current) {
+    await publish(table, known.snapshotId, signal);
+    opts.log?.info({ table: table.name, iceberg_snapshot_id: known.snapshotId, snapshot_id: jobplaneSnapshotId(known.snapshotId) }, 'snapshot published');
+    return { current: known.snapshotId, published: [known.snapshotId], expired: [] };
+  }
+
+  const snapshots = await table.snapshots(signal);
+  const byId = new Map(snapshots.map((s) => [s.snapshotId, s]));
   if (latest === null) {
     if (current !== null) {
       throw new SparkError(`${table.name} has a current snapshot (${current}) but the control plane has no snapshot of dataset ${table.datasetId}`, 'execution');
@@ -83,8 +113,7 @@ export async function reconcileTable(table: IcebergTable, opts: ReconcileOptions
     }
   }
 
-  const expired = await expireOrphans(table, snapshots, current, opts);
-  if (expired.length > 0) snapshots = snapshots.filter((s) => !expired.includes(s.snapshotId));
+  const expired = sweep ? await expireOrphans(table, orphanCandidates(snapshots, current, opts.orphanAgeMs!, opts.now), opts) : [];
   return { current, published, expired };
 }
 
@@ -101,15 +130,26 @@ async function publish(table: IcebergTable, snapshotId: string, signal?: AbortSi
   }
 }
 
-/** Staged jobplane snapshots that are no ancestor of current, old enough, and unknown to the control plane. */
-async function expireOrphans(table: IcebergTable, snapshots: IcebergSnapshot[], current: string | null, opts: ReconcileOptions): Promise<string[]> {
-  if (opts.orphanAgeMs === undefined || !opts.isCommitted) return [];
-  const now = opts.now ?? Date.now();
+/**
+ * Staged jobplane snapshots that are no ancestor of current and older than `orphanAgeMs`: the ones an orphan sweep
+ * asks the control plane about. `snapshots` is a full listing of the table, `current` its current snapshot when
+ * (or before) it was listed. A current snapshot read a little earlier than the listing only ever widens what is
+ * asked about, and only a snapshot the control plane confirms it never committed is expired (expireOrphans).
+ */
+export function orphanCandidates(snapshots: readonly IcebergSnapshot[], current: string | null, orphanAgeMs: number, now = Date.now()): IcebergSnapshot[] {
   const byId = new Map(snapshots.map((s) => [s.snapshotId, s]));
   const live = ancestorsOf(current, byId);
   if (current) live.add(current);
-  const candidates = snapshots.filter((s) => !live.has(s.snapshotId) && (s.summary['wap.id'] ?? '').startsWith(WAP_PREFIX)
-    && now - s.committedAtMs > opts.orphanAgeMs!);
+  return snapshots.filter((s) => !live.has(s.snapshotId) && (s.summary['wap.id'] ?? '').startsWith(WAP_PREFIX)
+    && now - s.committedAtMs > orphanAgeMs);
+}
+
+/** Expires those of `candidates` the control plane says it never committed (false, not undefined: an outage keeps them). */
+export async function expireOrphans(
+  table: IcebergTable, candidates: readonly IcebergSnapshot[],
+  opts: { isCommitted?: ReconcileOptions['isCommitted']; signal?: AbortSignal | undefined; log?: Logger | undefined },
+): Promise<string[]> {
+  if (!opts.isCommitted || candidates.length === 0) return [];
   const garbage: string[] = [];
   for (const s of candidates) {
     if ((await opts.isCommitted(jobplaneSnapshotId(s.snapshotId))) === false) garbage.push(s.snapshotId);
