@@ -282,7 +282,7 @@ function findings(r: QueueRun): string[] {
   }
   if (k.create && k.run) {
     out.push(`6. **Create vs run.** \`POST /jobs\` ${int(k.create.load.rps)} req/s with ${f2(k.create.counters.xactCommit / Math.max(1, k.create.load.completed))} transactions per request; ` +
-      `\`POST /jobs/{id}/run\` ${int(k.run.load.rps)} req/s with ${f2(k.run.counters.xactCommit / Math.max(1, k.run.load.completed))} (run requests are group-committed by src/api/run-batcher.ts; creates are not, and each create also sends a \`pg_notify\`).`);
+      `\`POST /jobs/{id}/run\` ${int(k.run.load.rps)} req/s with ${f2(k.run.counters.xactCommit / Math.max(1, k.run.load.completed))} (both are group-committed, src/api/job-writes.ts; a create also wakes its plane\'s claimers with a \`pg_notify\`, one statement per turn of the event loop, and writes its idempotency key).`);
   }
   out.push('');
   return out;
