@@ -86,12 +86,16 @@ export interface ListJobsQuery extends PageQuery {
   created_after?: string;
   created_before?: string;
   order_by?: JobOrder;
+  /** `estimated`: total_records exact up to the offset plus 10,000 jobs, the database's estimate beyond. */
+  count?: 'exact' | 'estimated';
 }
 
 export interface JobList {
   current_page: number;
   total_records: number;
   total_pages: number;
+  /** With `count: 'estimated'`: whether total_records is an estimate. */
+  total_records_estimated?: boolean;
   records: Job[];
 }
 

@@ -41,14 +41,14 @@ function whereOf(alias: string, scope: JobScope, filter: JobStatsFilter, values:
 
 /**
  * Jobs by type and state, in one GROUP BY over the caller's jobs. The result has (types x states) rows at most; its
- * cost is one pass over the company's entries of the jobs_type_state index (migration 0008), which the dashboard
- * pays once per refresh (bench/results/ui.md has the figure at 100,000 jobs).
+ * cost is one pass over the company's entries of the jobs_stats index (migration 0009), which the dashboard pays
+ * once per refresh (bench/results/ui.md has the figure at 100,000 jobs).
  */
 export async function jobStats(db: Queryable, scope: JobScope, filter: JobStatsFilter = {}): Promise<JobStats> {
   const values: unknown[] = [];
   const where = whereOf('j', scope, filter, values);
-  // Two statements: the GROUP BY reads only (company_id, type, state), which the jobs_type_state index holds, so
-  // it is an index-only scan; the retry count needs columns of the row and reads only the failed jobs.
+  // Two statements: the GROUP BY reads only (company_id, type, state, data_plane_id), which the jobs_stats index
+  // holds, so it is an index-only scan; the retry count needs columns of the row and reads only the failed jobs.
   const [rows, retries] = await Promise.all([
     db.query<{ type: string; state: JobState; n: number }>(
       `SELECT j.type, j.state, count(*)::int AS n FROM jobs j WHERE ${where} GROUP BY j.type, j.state`,

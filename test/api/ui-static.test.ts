@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { gunzipSync, brotliDecompressSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync, constants as zlib } from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import uiRoutes from '../../src/api/routes/ui.js';
@@ -72,6 +72,52 @@ describe('the /ui plugin', () => {
     const gz = await app.inject({ url: '/ui/assets/app-abc123.js', headers: { 'accept-encoding': 'gzip' } });
     expect(gz.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(gz.rawPayload).toString()).toBe(script);
+  });
+
+  it('sends the build\'s precompressed files as they are, with the headers of the file they stand for', async () => {
+    // What `npm run build:ui` writes beside each file (ui/vite.config.ts): here at a low quality, so that the bytes
+    // sent can only be these files' (the server's own compression would make different ones).
+    const built = await mkdtemp(path.join(os.tmpdir(), 'jobplane-ui-pre-'));
+    await mkdir(path.join(built, 'assets'));
+    const style = `body { color: ${'#123456; '.repeat(400)}}\n`;
+    const files = {
+      js: Buffer.from(script),
+      br: brotliCompressSync(script, { params: { [zlib.BROTLI_PARAM_QUALITY]: 1 } }),
+      gz: gzipSync(script, { level: 1 }),
+    };
+    await writeFile(path.join(built, 'index.html'), '<!doctype html><title>t</title>');
+    await writeFile(path.join(built, 'assets', 'app-def456.js'), files.js);
+    await writeFile(path.join(built, 'assets', 'app-def456.js.br'), files.br);
+    await writeFile(path.join(built, 'assets', 'app-def456.js.gz'), files.gz);
+    await writeFile(path.join(built, 'assets', 'style-aaa111.css'), style); // no precompressed files
+    const ui = Fastify();
+    await ui.register(uiRoutes, { root: built });
+    try {
+      const plain = await ui.inject({ url: '/ui/assets/app-def456.js' });
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.rawPayload.equals(files.js)).toBe(true);
+      for (const [accept, encoding, body] of [['gzip, deflate, br', 'br', files.br], ['gzip', 'gzip', files.gz]] as const) {
+        const res = await ui.inject({ url: '/ui/assets/app-def456.js', headers: { 'accept-encoding': accept } });
+        expect(res.statusCode).toBe(200);
+        expect(res.headers['content-encoding']).toBe(encoding);
+        expect(res.rawPayload.equals(body), encoding).toBe(true);
+        expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
+        expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+        expect(res.headers.vary).toBe('accept-encoding');
+        expect(res.headers.etag).toBe(plain.headers.etag);
+      }
+      // The compressed files are not files of the dashboard of their own.
+      expect((await ui.inject({ url: '/ui/assets/app-def456.js.br' })).statusCode).toBe(404);
+      // A file the build did not compress is compressed by the server (once, off the event loop).
+      const css = await ui.inject({ url: '/ui/assets/style-aaa111.css', headers: { 'accept-encoding': 'br' } });
+      expect(css.headers['content-encoding']).toBe('br');
+      expect(brotliDecompressSync(css.rawPayload).toString()).toBe(style);
+      const again = await ui.inject({ url: '/ui/assets/style-aaa111.css', headers: { 'accept-encoding': 'br' } });
+      expect(again.rawPayload.equals(css.rawPayload)).toBe(true);
+    } finally {
+      await ui.close();
+      await rm(built, { recursive: true, force: true });
+    }
   });
 
   it('is a 404 for a missing file, never index.html in its place', async () => {

@@ -169,7 +169,7 @@ export const REQUEST_SAMPLES: Sample[] = [
 export const CANCEL_ACK_SAMPLE: Required<AcknowledgeCancellationRequest> = lease;
 
 export const QUERY_SAMPLES: Array<{ endpoint: EndpointName; full: object }> = [
-  { endpoint: 'listJobs', full: { state: 'running', type: 'nql-forecast', data_plane_id: UUID, dataset_id: 1, created_after: TS, created_before: TS, order_by: 'created_at_asc', page: 1, per_page: 10, offset: 0 } satisfies Required<ListJobsQuery> },
+  { endpoint: 'listJobs', full: { state: 'running', type: 'nql-forecast', data_plane_id: UUID, dataset_id: 1, created_after: TS, created_before: TS, order_by: 'created_at_asc', count: 'estimated', page: 1, per_page: 10, offset: 0 } satisfies Required<ListJobsQuery> },
   { endpoint: 'listDatasets', full: { page: 1, per_page: 10, offset: 0 } satisfies Required<PageQuery> },
   { endpoint: 'listSnapshots', full: { page: 1, per_page: 10, offset: 0 } satisfies Required<PageQuery> },
   { endpoint: 'listExecutors', full: { data_plane_id: UUID } satisfies Required<ListExecutorsQuery> },
@@ -200,7 +200,7 @@ export const RESPONSE_SAMPLES: ResponseSample[] = [
   response<Job>('cancelJob', '200', JOB, JOB),
   response<Job>('completeJob', '200', JOB, JOB),
   response<Job>('failJob', '200', JOB, JOB),
-  response<JobList>('listJobs', '200', { current_page: 1, total_records: 1, total_pages: 1, records: [JOB] }, { current_page: 1, total_records: 1, total_pages: 1, records: [JOB] }),
+  response<JobList>('listJobs', '200', { current_page: 1, total_records: 1, total_pages: 1, records: [JOB] }, { current_page: 1, total_records: 1, total_pages: 1, total_records_estimated: false, records: [JOB] }),
   response<JobEventList>('listJobEvents', '200', { records: [EVENT] }, { records: [EVENT] }),
   response<JobEvent>('listJobEvents', '200', EVENT, EVENT, ['properties', 'records', 'items']),
   response<RescheduleJobResponse>('rescheduleJob', '200', { outcome: 'rescheduled', job: JOB }, { outcome: 'skipped_terminal', job: JOB }),

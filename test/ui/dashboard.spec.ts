@@ -7,7 +7,7 @@ import { DashboardServer } from './support/dashboard-server.js';
 
 // Functions passed to page.evaluate run in the browser; the Node program has no DOM types, so its globals are
 // declared here for this file only.
-declare const window: any, sessionStorage: any, localStorage: any;
+declare const window: any, document: any, sessionStorage: any, localStorage: any;
 
 /**
  * The dashboard in a real browser (Debian's chromium through playwright-core) against a real `jobplane serve`
@@ -80,6 +80,26 @@ describe(`the dashboard (${backend})`, () => {
     // Live updates come from the event feed (one SSE stream), which this server has: not from polling.
     expect((await server.api('GET', '/openapi.json'))?.paths?.['/events']).toBeDefined();
     await expect.poll(async () => page.locator('.topbar .live').textContent(), { timeout: 20_000 }).toBe('Live');
+  });
+
+  it('loads the jobs page from a few compressed, long-cached files, and the other pages on demand', async () => {
+    const html = await (await fetch(`${server.url}/ui/jobs`)).text();
+    const first = [...html.matchAll(/<script type="module"[^>]*src="([^"]+)"|<link rel="(?:modulepreload|stylesheet)"[^>]*href="([^"]+)"/g)].map((m) => m[1] ?? m[2]!);
+    // The other pages: prefetched by the app once the first page is on screen.
+    const later = (/<meta name="jobplane:later" content="([^"]*)"/.exec(html)?.[1] ?? '').split(' ').filter(Boolean);
+    expect(first.length).toBeGreaterThanOrEqual(3); // the entry, the app, React (and the styles)
+    expect(later.some((f) => /JobPage-/.test(f))).toBe(true);
+    expect(first.some((f) => /JobPage-|NqlPage-|OperationsPage-|DatasetPage-/.test(f))).toBe(false);
+    for (const file of [...first, ...later]) {
+      const res = await fetch(`${server.url}${file}`, { headers: { 'accept-encoding': 'br, gzip' } });
+      expect(res.status, file).toBe(200);
+      expect(res.headers.get('cache-control'), file).toBe('public, max-age=31536000, immutable');
+      const size = (await res.arrayBuffer()).byteLength; // decompressed by fetch
+      if (size > 1024) {
+        expect(res.headers.get('content-encoding'), file).toBe('br');
+        expect(Number(res.headers.get('content-length')), file).toBeLessThan(size);
+      }
+    }
   });
 
   it('validates NQL as it is typed, shows the compiled SQL, and follows the submitted job to completed', async () => {
@@ -203,6 +223,8 @@ describe(`the dashboard (${backend})`, () => {
 
     await table.getByRole('link', { name: mvJobId.slice(0, 8) }).click();
     await page.getByRole('heading', { name: `Job ${mvJobId.slice(0, 8)}` }).waitFor();
+    // The job page's code is a chunk of its own, loaded on demand: focus still moves to the new page's heading.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.matches('main h1') ?? false)).toBe(true);
     const actions = await expectTimelineOfEvents(mvJobId);
     expect(actions[0]).toBe('create');
     expect(actions).toContain('claim');

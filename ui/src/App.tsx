@@ -1,5 +1,5 @@
-import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { api, setMemoryToken, takePrefetched, whenUnauthorized } from './api/client';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState, type ComponentType, type ReactNode } from 'react';
+import { api, peekPrefetched, setMemoryToken, takePrefetched, whenUnauthorized } from './api/client';
 import { forgetToken, storedToken, storeToken } from './api/session';
 import { SessionContext, sessionOf, useSession, type Resource } from './api/session-context';
 import type { WhoAmI } from './api/types';
@@ -7,16 +7,38 @@ import { feed } from './live/feed';
 import { Link, match, navigate, useLocation } from './lib/router';
 import { SignInPage } from './pages/SignInPage';
 import { JobsPage } from './pages/JobsPage';
-import { JobPage } from './pages/JobPage';
-import { DatasetsPage } from './pages/DatasetsPage';
-import { DatasetPage } from './pages/DatasetPage';
-import { OperationsPage } from './pages/OperationsPage';
-import { NqlPage } from './pages/NqlPage';
 import { useFeedMode } from './lib/hooks';
 
+// The jobs page (where the dashboard opens) is in the main bundle; every other page is a chunk of its own, loaded
+// when first shown (the HTML asks the browser to prefetch them while idle, see ui/vite.config.ts).
+const JobPage = lazyPage(() => import('./pages/JobPage').then((m) => m.JobPage));
+const DatasetsPage = lazyPage(() => import('./pages/DatasetsPage').then((m) => m.DatasetsPage));
+const DatasetPage = lazyPage(() => import('./pages/DatasetPage').then((m) => m.DatasetPage));
+const OperationsPage = lazyPage(() => import('./pages/OperationsPage').then((m) => m.OperationsPage));
+const NqlPage = lazyPage(() => import('./pages/NqlPage').then((m) => m.NqlPage));
+
+/**
+ * A page loaded on demand. Its chunk can be gone when the tab outlived a server upgrade (chunk names change with
+ * every build): the page then says so instead of the whole dashboard failing.
+ */
+function lazyPage<P extends object>(load: () => Promise<ComponentType<P>>) {
+  return lazy(() => load().then(
+    (component) => ({ default: component }),
+    (): { default: ComponentType<P> } => ({
+      default: () => (
+        <section>
+          <h1 tabIndex={-1}>This page could not be loaded</h1>
+          <p role="alert">The server did not send this page&apos;s code; the dashboard may have been upgraded since this tab opened it. Reload the page.</p>
+        </section>
+      ),
+    }),
+  ));
+}
+
 export function App() {
-  const [who, setWho] = useState<WhoAmI | null>(null);
-  const [booting, setBooting] = useState(() => storedToken() !== null);
+  // Who we are, when the boot script's request has been answered before React started (no "Loading" render then).
+  const [who, setWho] = useState<WhoAmI | null>(() => (storedToken() !== null ? peekPrefetched<WhoAmI>('/whoami')?.data ?? null : null));
+  const [booting, setBooting] = useState(() => storedToken() !== null && who === null);
   const [notice, setNotice] = useState<string | null>(null);
 
   useEffect(() => {
@@ -25,9 +47,10 @@ export function App() {
       feed.reset();
       setNotice(`You were signed out because the server refused the token: ${why}`);
     });
-    if (storedToken() === null) return;
-    (takePrefetched<WhoAmI>('/whoami') ?? api<WhoAmI>('/whoami')).then(setWho, () => undefined).finally(() => setBooting(false));
-  }, []);
+    const early = takePrefetched<WhoAmI>('/whoami');
+    if (storedToken() === null || (early?.answer && early.answer.data === who)) return; // rendered with it already
+    (early?.promise ?? api<WhoAmI>('/whoami')).then(setWho, () => undefined).finally(() => setBooting(false));
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
   const session = useMemo(() => who && sessionOf(who, () => {
     forgetToken();
@@ -65,16 +88,6 @@ function Shell() {
   const { path } = useLocation();
   const mode = useFeedMode();
   const visible = NAV.filter((n) => n.resources.some((r) => session.can(r, 'read')));
-  const firstPath = useRef(path);
-
-  // A new page moves focus to its heading, so screen-reader and keyboard users start there (not on the old link).
-  useEffect(() => {
-    if (path === firstPath.current) return;
-    firstPath.current = '';
-    const t = requestAnimationFrame(() => document.querySelector<HTMLElement>('main h1')?.focus());
-    return () => cancelAnimationFrame(t);
-  }, [path]);
-
   useEffect(() => {
     if (path === '/' && visible[0]) navigate(visible[0].to, { replace: true });
   }, [path, visible]);
@@ -103,10 +116,29 @@ function Shell() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        <Routes path={path} />
+        <Suspense fallback={<p className="boot" role="status">Loading the page…</p>}>
+          <Routes path={path} />
+          <FocusOnNavigation path={path} />
+        </Suspense>
       </main>
     </>
   );
+}
+
+/**
+ * A new page moves focus to its heading, so screen-reader and keyboard users start there (not on the old link).
+ * Rendered beside the page inside its Suspense boundary, so its effect runs once the page is on screen, also when
+ * the page's code had to be loaded first.
+ */
+function FocusOnNavigation({ path }: { path: string }) {
+  const firstPath = useRef(path);
+  useEffect(() => {
+    if (path === firstPath.current) return;
+    firstPath.current = '';
+    const t = requestAnimationFrame(() => document.querySelector<HTMLElement>('main h1')?.focus());
+    return () => cancelAnimationFrame(t);
+  }, [path]);
+  return null;
 }
 
 function Routes({ path }: { path: string }) {

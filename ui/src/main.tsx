@@ -1,20 +1,26 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { prefetch } from './api/client';
-import { storedToken } from './api/session';
 import { App } from './App';
-import { jobsPagePaths } from './pages/JobsPage';
-import './styles.css';
 
-// Signed in already (a reload, a new page of the same tab): ask who we are and, on the jobs page, for its data, at
-// once and together, instead of one after the other once React has rendered.
-if (storedToken()) {
-  prefetch('/whoami');
-  if (window.location.pathname === '/ui/jobs') {
-    const paths = jobsPagePaths(new URLSearchParams(window.location.search), Date.now());
-    prefetch(paths.list);
-    prefetch(paths.stats);
+// Loaded by boot.ts, which has already asked for the first page's data.
+createRoot(document.getElementById('root')!).render(<StrictMode><App /></StrictMode>);
+
+/**
+ * The other pages' code (chunks the build lists in <meta name="jobplane:later">), fetched into the browser's cache
+ * once this page has loaded and the browser is idle, so that opening one needs no round trip. Not earlier: the
+ * first page's own requests would wait for free connections behind them.
+ */
+function prefetchLaterPages(): void {
+  const files = document.querySelector('meta[name="jobplane:later"]')?.getAttribute('content')?.split(' ').filter(Boolean) ?? [];
+  for (const href of files) {
+    const link = document.createElement('link');
+    link.rel = 'prefetch';
+    link.href = href;
+    link.crossOrigin = '';
+    document.head.append(link);
   }
 }
-
-createRoot(document.getElementById('root')!).render(<StrictMode><App /></StrictMode>);
+const idle = (fn: () => void) => ('requestIdleCallback' in window ? window.requestIdleCallback(fn, { timeout: 5_000 }) : setTimeout(fn, 0));
+const afterLoad = () => setTimeout(() => idle(prefetchLaterPages), 1_000);
+if (document.readyState === 'complete') afterLoad();
+else window.addEventListener('load', afterLoad, { once: true });

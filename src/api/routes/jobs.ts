@@ -28,18 +28,22 @@ export default async function jobRoutes(fastify: FastifyInstance): Promise<void>
   app.get('/jobs', {
     config: JOB_READ,
     schema: {
-      tags, summary: 'List jobs', description: 'Jobs of the caller\'s company, newest first by default; at most 500 a page.',
+      tags, summary: 'List jobs',
+      description: 'Jobs of the caller\'s company, newest first by default; at most 500 a page. total_records is exact ' +
+        'unless count=estimated asks for a bounded count (see count).',
       querystring: ListJobsQuery, response: { 200: JobList, ...problemResponses(400, 401, 403) },
     },
   }, async (request) => {
     const q = request.query;
     const { limit, offset, page } = pageOf(q);
-    const { records, total } = await jobList(app.db, jobScopeOf(identityOf(request)), {
+    const { records, total, estimated } = await jobList(app.db, jobScopeOf(identityOf(request)), {
       state: q.state, type: q.type, dataPlaneId: q.data_plane_id, datasetId: q.dataset_id,
       createdAfter: q.created_after, createdBefore: q.created_before,
-      orderBy: q.order_by ?? 'created_at_desc', limit, offset,
+      orderBy: q.order_by ?? 'created_at_desc', limit, offset, count: q.count,
     });
-    return pageOfRecords(page, limit, total, records);
+    const body = pageOfRecords(page, limit, total, records);
+    // The field is there only when asked for an estimate: the default answer keeps Narrative's shape.
+    return q.count === 'estimated' ? { ...body, total_records_estimated: estimated } : body;
   });
 
   app.post('/jobs', {

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, gzip, constants as zlib } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -11,6 +12,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
  * map lookup and nothing here touches the disk or the network afterwards. Paths under /ui that are not files are
  * the single-page app's own routes (/ui/jobs/<id>, ...) and get index.html. Hashed assets (assets/*-<hash>.js) are
  * cached for a year; index.html is revalidated every time (ETag), so a new build is picked up at the next load.
+ * Text files go out compressed (brotli, else gzip) to clients that accept it: the build writes `<file>.br` and
+ * `<file>.gz` beside each one (ui/vite.config.ts), which are sent as they are; a file without them (a build made
+ * some other way) is compressed once, off the event loop, on its first request.
  * The dashboard calls the public API with the user's token, so these routes need none.
  */
 export interface UiOptions {
@@ -20,10 +24,11 @@ export interface UiOptions {
 
 interface Asset {
   body: Buffer;
-  /** Worth compressing; the encodings are made on first request and kept (see `encoded`). */
+  /** Worth compressing: sent as `br` or `gzip` to clients that accept them (see `encoded`). */
   compressible: boolean;
-  gzip?: Buffer;
-  br?: Buffer;
+  /** The compressed bodies: the build's `.gz`/`.br` files, or made on first request (see `encoded`). */
+  gzip?: Promise<Buffer>;
+  br?: Promise<Buffer>;
   type: string;
   etag: string;
   cacheControl: string;
@@ -52,42 +57,66 @@ export function defaultUiRoot(): string {
   return candidates.find((dir) => existsSync(path.join(dir, 'index.html'))) ?? candidates[0]!;
 }
 
+const PRECOMPRESSED = { '.br': 'br', '.gz': 'gzip' } as const;
+
 function loadAssets(root: string): Map<string, Asset> {
   const assets = new Map<string, Asset>();
   if (!existsSync(path.join(root, 'index.html'))) return assets;
+  const files = new Map<string, Buffer>();
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) { walk(full); continue; }
       if (!entry.isFile()) continue;
-      const rel = path.relative(root, full).split(path.sep).join('/');
-      const ext = path.extname(entry.name).toLowerCase();
-      const body = readFileSync(full);
-      assets.set(rel, {
-        body,
-        compressible: COMPRESSIBLE.has(ext) && body.length > 1024,
-        type: TYPES[ext] ?? 'application/octet-stream',
-        etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
-        // Vite puts content hashes in the names of everything under assets/: such a name never changes content.
-        cacheControl: rel.startsWith('assets/') ? IMMUTABLE : 'no-cache',
-      });
+      files.set(path.relative(root, full).split(path.sep).join('/'), readFileSync(full));
     }
   };
   walk(root);
+  for (const [rel, body] of files) {
+    const ext = path.extname(rel).toLowerCase();
+    // `app.js.br` beside `app.js` is app.js's brotli body, not a file of its own.
+    if (ext in PRECOMPRESSED && files.has(rel.slice(0, -ext.length))) continue;
+    const compressible = COMPRESSIBLE.has(ext) && body.length > 1024;
+    const precompressed = (suffix: keyof typeof PRECOMPRESSED) => {
+      const file = compressible ? files.get(rel + suffix) : undefined;
+      return file && file.length < body.length ? Promise.resolve(file) : undefined;
+    };
+    const asset: Asset = {
+      body,
+      compressible,
+      type: TYPES[ext] ?? 'application/octet-stream',
+      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+      // Vite puts content hashes in the names of everything under assets/: such a name never changes content.
+      cacheControl: rel.startsWith('assets/') ? IMMUTABLE : 'no-cache',
+    };
+    const br = precompressed('.br');
+    const gz = precompressed('.gz');
+    if (br) asset.br = br;
+    if (gz) asset.gzip = gz;
+    assets.set(rel, asset);
+  }
   return assets;
 }
 
+const brotliAsync = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
+
 /**
- * An asset's body in `encoding`, compressed on its first request and kept: compressing the bundle with brotli's best
- * quality takes over a second of CPU, which every server start (each test server too) would otherwise pay up front
- * for pages nobody may open.
+ * An asset's body in `encoding`: the build's precompressed file, or compressed on its first request and kept.
+ * Compressing (brotli's best quality takes about half a second of CPU for the app's scripts) runs on the thread pool,
+ * so the API's requests meanwhile are not held up; doing it for every file at start would make every server start
+ * (each test server too) pay for pages nobody may open.
  */
-function encoded(asset: Asset, encoding: 'br' | 'gzip'): Buffer {
-  if (encoding === 'br') return (asset.br ??= brotliCompressSync(asset.body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }));
-  return (asset.gzip ??= gzipSync(asset.body, { level: 9 }));
+function encoded(asset: Asset, encoding: 'br' | 'gzip'): Promise<Buffer> {
+  if (encoding === 'br') {
+    return (asset.br ??= brotliAsync(asset.body, {
+      params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: asset.body.length },
+    }));
+  }
+  return (asset.gzip ??= gzipAsync(asset.body, { level: 9 }));
 }
 
-function send(request: FastifyRequest, reply: FastifyReply, asset: Asset) {
+async function send(request: FastifyRequest, reply: FastifyReply, asset: Asset) {
   reply.header('content-type', asset.type).header('cache-control', asset.cacheControl).header('etag', asset.etag)
     .header('x-content-type-options', 'nosniff').header('vary', 'accept-encoding');
   if (asset.type.startsWith('text/html')) {
@@ -98,8 +127,9 @@ function send(request: FastifyRequest, reply: FastifyReply, asset: Asset) {
     return reply.status(304).send();
   }
   const accept = String(request.headers['accept-encoding'] ?? '');
-  if (asset.compressible && /\bbr\b/.test(accept)) return reply.header('content-encoding', 'br').send(encoded(asset, 'br'));
-  if (asset.compressible && /\bgzip\b/.test(accept)) return reply.header('content-encoding', 'gzip').send(encoded(asset, 'gzip'));
+  const encoding = !asset.compressible ? undefined
+    : /\bbr\b/.test(accept) ? 'br' : /\bgzip\b/.test(accept) ? 'gzip' : undefined;
+  if (encoding) return reply.header('content-encoding', encoding).send(await encoded(asset, encoding));
   return reply.send(asset.body);
 }
 

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { JOB_STATES } from '../../core/job-states.js';
 import { EXECUTION_CLUSTER_TYPES } from '../../core/job.js';
 import { BUILTIN_JOB_TYPE_IDS, JOB_TYPE_PATTERN } from '../../core/job-types.js';
-import { JOB_ORDERS } from '../../store/jobs.js';
+import { EXACT_COUNT_LIMIT, JOB_COUNTS, JOB_ORDERS } from '../../store/jobs.js';
 import { SnapshotManifest } from './datasets.js';
 import { JsonObject, Nullable, NullableTimestamp, PageQuery, Timestamp, Uuid, StringEnum, Text } from './common.js';
 
@@ -139,6 +139,12 @@ export const ListJobsQuery = Type.Object(
     created_after: Type.Optional(Text({ format: 'date-time', description: 'Only jobs created at or after this instant.' })),
     created_before: Type.Optional(Text({ format: 'date-time', description: 'Only jobs created before this instant.' })),
     order_by: Type.Optional(StringEnum(JOB_ORDERS, { default: 'created_at_desc' })),
+    count: Type.Optional(StringEnum(JOB_COUNTS, {
+      default: 'exact',
+      description: `How total_records is counted. exact: every matching job. estimated: exactly up to the offset plus ${EXACT_COUNT_LIMIT.toLocaleString('en-US')} ` +
+        'jobs (so on every page near the end of the list), beyond that the database\'s estimate, and ' +
+        'total_records_estimated says which: a bounded cost however many jobs match (the dashboard asks for it).',
+    })),
     ...PageQuery,
   },
   { additionalProperties: false },
@@ -149,6 +155,9 @@ export const JobList = Type.Object(
     current_page: Type.Integer(),
     total_records: Type.Integer(),
     total_pages: Type.Integer(),
+    total_records_estimated: Type.Optional(Type.Boolean({
+      description: 'With count=estimated: whether total_records (and total_pages) is an estimate. Absent otherwise.',
+    })),
     records: Type.Array(Type.Ref('Job')),
   },
   { additionalProperties: false },

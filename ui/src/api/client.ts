@@ -92,21 +92,41 @@ export function query(params: Record<string, string | number | boolean | null | 
 }
 
 /**
- * Requests started before React renders (see main.tsx): the first page's data is asked for together with
- * GET /whoami instead of after it, which saves a round trip on the first render. A hook takes the answer once.
+ * Requests started before the code that shows their answer runs: the first page's data is asked for by the boot
+ * script (boot.ts) together with GET /whoami, while React and the app are still downloading, and a filter change
+ * asks for the new list in its event handler rather than after re-rendering. A hook takes the answer once (or the
+ * request is aborted when its page no longer wants it); an answer nobody took is forgotten after 10 s.
  */
-const early = new Map<string, Promise<unknown>>();
+export interface Prefetched<T> {
+  promise: Promise<T>;
+  abort: AbortController;
+  /** The answer, once it has come (a successful one): what a component can render with at once. */
+  answer?: { data: T };
+}
+
+const early = new Map<string, Prefetched<unknown>>();
 
 export function prefetch(path: string): void {
   if (early.has(path)) return;
-  const p = api(path);
-  p.catch(() => undefined); // a failure is seen (and shown) by whoever takes it
-  early.set(path, p);
-  setTimeout(() => early.delete(path), 10_000); // unused: forget it
+  const abort = new AbortController();
+  const promise = api(path, { signal: abort.signal });
+  const entry: Prefetched<unknown> = { promise, abort };
+  promise.then((data) => { entry.answer = { data }; }, () => undefined); // a failure is seen (and shown) by whoever takes it
+  early.set(path, entry);
+  setTimeout(() => {
+    if (early.get(path) !== entry) return;
+    early.delete(path);
+    abort.abort(); // unused: forget it (a no-op once answered)
+  }, 10_000);
 }
 
-export function takePrefetched<T>(path: string): Promise<T> | undefined {
-  const p = early.get(path) as Promise<T> | undefined;
+/** The answer to a prefetched request, if it has come already (without taking it). */
+export function peekPrefetched<T>(path: string): { data: T } | undefined {
+  return (early.get(path) as Prefetched<T> | undefined)?.answer;
+}
+
+export function takePrefetched<T>(path: string): Prefetched<T> | undefined {
+  const p = early.get(path) as Prefetched<T> | undefined;
   early.delete(path);
   return p;
 }

@@ -50,6 +50,8 @@ export interface Page<T> {
   current_page: number;
   total_records: number;
   total_pages: number;
+  /** GET /jobs?count=estimated: the total is the database's estimate (more than 10,000 jobs match). */
+  total_records_estimated?: boolean;
   records: T[];
 }
 

@@ -34,7 +34,16 @@ export function JobPage({ id }: { id: string }) {
       </section>
     );
   }
-  if (!j) return <section><h1 tabIndex={-1}>Job {shortId(id)}</h1><p role="status">Loading…</p></section>;
+  if (!j) {
+    // The same elements as the loaded page's head, so that its heading (which has the focus after a navigation)
+    // stays the same element when the job arrives.
+    return (
+      <section className="job-page">
+        <div className="page-head"><h1 tabIndex={-1}>Job <code>{shortId(id)}</code></h1></div>
+        <p role="status">Loading…</p>
+      </section>
+    );
+  }
 
   const refresh = () => {
     job.reload();

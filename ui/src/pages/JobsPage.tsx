@@ -1,5 +1,5 @@
-import { useEffect, useId, useState } from 'react';
-import { query } from '../api/client';
+import { memo, useEffect, useId, useState } from 'react';
+import { prefetch } from '../api/client';
 import { useSession } from '../api/session-context';
 import { JOB_STATES, type DataPlane, type Job, type JobStats, type Page } from '../api/types';
 import { Pager } from '../components/Pager';
@@ -9,57 +9,18 @@ import { Time } from '../components/Time';
 import { formatNumber, shortId, stateLabel } from '../lib/format';
 import { useApi, useDebounced, useNow, useTitle } from '../lib/hooks';
 import { Link, setSearch, useLocation } from '../lib/router';
-
-const KNOWN_TYPES = ['materialize-view', 'nql-forecast'];
-const PRESETS: Array<{ value: string; label: string; ms?: number }> = [
-  { value: '', label: 'Any time' },
-  { value: '15m', label: 'Last 15 minutes', ms: 15 * 60_000 },
-  { value: '1h', label: 'Last hour', ms: 3_600_000 },
-  { value: '24h', label: 'Last 24 hours', ms: 86_400_000 },
-  { value: '7d', label: 'Last 7 days', ms: 7 * 86_400_000 },
-  { value: 'custom', label: 'Between…' },
-];
-const PER_PAGE = [25, 50, 100, 200];
-
-/** A datetime-local value ("2026-12-02T10:30") is local time; the API wants an ISO instant. */
-const localToIso = (v: string | null) => (v ? new Date(v).toISOString() : undefined);
-
-function filtersOf(search: URLSearchParams) {
-  return {
-    state: search.get('state') ?? '', type: search.get('type') ?? '', plane: search.get('plane') ?? '',
-    dataset: search.get('dataset') ?? '', created: search.get('created') ?? '', from: search.get('from') ?? '',
-    to: search.get('to') ?? '', page: Math.max(Number(search.get('page') ?? 1) || 1, 1),
-    perPage: PER_PAGE.includes(Number(search.get('per_page'))) ? Number(search.get('per_page')) : 50,
-  };
-}
-
-/** The API paths the jobs page reads for these filters (main.tsx asks for them early, see prefetch). */
-export function jobsPagePaths(search: URLSearchParams, now: number): { list: string; stats: string } {
-  const f = filtersOf(search);
-  // Presets are bounded by the minute, so the list's URL changes once a minute, not at every render.
-  const minute = Math.floor(now / 60_000) * 60_000;
-  const preset = PRESETS.find((p) => p.value === f.created);
-  const createdAfter = preset?.ms ? new Date(minute - preset.ms).toISOString() : f.created === 'custom' ? localToIso(f.from) : undefined;
-  const createdBefore = f.created === 'custom' ? localToIso(f.to) : undefined;
-  return {
-    list: `/jobs${query({
-      state: f.state, type: f.type, data_plane_id: f.plane, dataset_id: f.dataset, created_after: createdAfter,
-      created_before: createdBefore, page: f.page, per_page: f.perPage,
-    })}`,
-    stats: `/jobs/stats${query({ data_plane_id: f.plane, type: f.type })}`,
-  };
-}
+import { filtersOf, jobsPagePaths, KNOWN_TYPES, PER_PAGE, PRESETS } from './jobs-paths';
 
 export function JobsPage() {
   useTitle('Jobs');
   const session = useSession();
   const { search } = useLocation();
   const f = filtersOf(search);
-  const paths = jobsPagePaths(search, useNow(60_000));
+  const now = useNow(60_000);
+  const paths = jobsPagePaths(search, now);
   const list = useApi<Page<Job>>(paths.list, { live: true });
   const stats = useApi<JobStats>(paths.stats, { live: true });
   const planes = useApi<{ records: DataPlane[] }>(session.can('data-planes', 'read') ? '/data-planes' : null);
-  const planeName = (id: string) => planes.data?.records.find((p) => p.id === id)?.display_name ?? shortId(id);
 
   const set = (changes: Record<string, string>, keepPage = false) => {
     const next = new URLSearchParams(search);
@@ -68,6 +29,11 @@ export function JobsPage() {
       else next.delete(k);
     }
     if (!keepPage) next.delete('page');
+    // Ask for the new answers now, from the event, instead of after the page has re-rendered with the new filters
+    // (useApi takes them); a request the new filters no longer need is aborted as the page moves on.
+    const nextPaths = jobsPagePaths(next, now);
+    if (nextPaths.list !== paths.list) prefetch(nextPaths.list);
+    if (nextPaths.stats !== paths.stats) prefetch(nextPaths.stats);
     setSearch(next);
   };
 
@@ -80,6 +46,15 @@ export function JobsPage() {
     const v = /^\d+$/.test(settledDataset.trim()) ? settledDataset.trim() : '';
     if (v !== f.dataset) set({ dataset: v });
   }, [settledDataset]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  // A page past the end (an estimated last page that was too far, or jobs removed meanwhile): the answer for it
+  // counts exactly, so go to the real last page.
+  const pastEnd = !!list.data && !list.loading && list.data.records.length === 0 && f.page > 1
+    && !list.data.total_records_estimated && list.data.total_pages >= 1 && f.page > list.data.total_pages;
+  const lastPage = list.data?.total_pages ?? 1;
+  useEffect(() => {
+    if (pastEnd) set({ page: String(lastPage) }, true);
+  }, [pastEnd, lastPage]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const types = [...new Set([...KNOWN_TYPES, ...Object.keys(stats.data?.by_type ?? {}), ...(f.type ? [f.type] : [])])].sort();
   const ids = { state: useId(), type: useId(), plane: useId(), dataset: useId(), created: useId(), from: useId(), to: useId(), per: useId() };
@@ -175,7 +150,7 @@ export function JobsPage() {
       <div className="table-scroll" role="region" aria-label="Jobs" tabIndex={0}>
         <table className="jobs" data-testid="jobs-table" aria-busy={list.loading} data-loaded={list.loadedPath ?? ''}>
           <caption className="sr-only">
-            Jobs, newest first{data ? `: ${formatNumber(data.total_records)} match` : ''}
+            Jobs, newest first{data ? `: ${data.total_records_estimated ? 'about ' : ''}${formatNumber(data.total_records)} match` : ''}
           </caption>
           <thead>
             <tr>
@@ -184,18 +159,7 @@ export function JobsPage() {
             </tr>
           </thead>
           <tbody>
-            {data?.records.map((j) => (
-              <tr key={j.job_id} data-job-id={j.job_id}>
-                <td><Link to={`/jobs/${j.job_id}`} title={j.job_id}><code>{shortId(j.job_id)}</code></Link></td>
-                <td>{j.type}</td>
-                <td><StateBadge state={j.state} />{j.state === 'failed' && j.retry_at ? <span className="muted small"> (retry)</span> : null}</td>
-                <td>{typeof j.input['dataset_id'] === 'number' ? String(j.input['dataset_id']) : <span className="muted">–</span>}</td>
-                <td>{planeName(j.data_plane_id)}</td>
-                <td><Time iso={j.created_at} /></td>
-                <td><Time iso={j.ended_at} /></td>
-                <td>{j.attempt} / {j.max_attempts}</td>
-              </tr>
-            ))}
+            <JobRows records={data?.records} planes={planes.data?.records} />
             {data && data.records.length === 0 && (
               <tr><td colSpan={8} className="empty">No job matches these filters.</td></tr>
             )}
@@ -205,8 +169,32 @@ export function JobsPage() {
       </div>
       {data && data.total_records > 0 && (
         <Pager label="Jobs" page={f.page} totalPages={data.total_pages} totalRecords={data.total_records}
-          onPage={(p) => set({ page: String(p) }, true)} />
+          estimated={data.total_records_estimated ?? false} onPage={(p) => set({ page: String(p) }, true)} />
       )}
     </section>
   );
 }
+
+/**
+ * The rows of one answer. Memoized on the answer (and the planes, for their names): a filter change re-renders the
+ * page at once (the controls, aria-busy) while the previous rows stay as they are until the new answer arrives.
+ */
+const JobRows = memo(function JobRows({ records, planes }: { records: Job[] | undefined; planes: DataPlane[] | undefined }) {
+  const planeName = (id: string) => planes?.find((p) => p.id === id)?.display_name ?? shortId(id);
+  return (
+    <>
+      {records?.map((j) => (
+        <tr key={j.job_id} data-job-id={j.job_id}>
+          <td><Link to={`/jobs/${j.job_id}`} title={j.job_id}><code>{shortId(j.job_id)}</code></Link></td>
+          <td>{j.type}</td>
+          <td><StateBadge state={j.state} />{j.state === 'failed' && j.retry_at ? <span className="muted small"> (retry)</span> : null}</td>
+          <td>{typeof j.input['dataset_id'] === 'number' ? String(j.input['dataset_id']) : <span className="muted">–</span>}</td>
+          <td>{planeName(j.data_plane_id)}</td>
+          <td><Time iso={j.created_at} /></td>
+          <td><Time iso={j.ended_at} /></td>
+          <td>{j.attempt} / {j.max_attempts}</td>
+        </tr>
+      ))}
+    </>
+  );
+});
