@@ -2,7 +2,7 @@ import type { Actor } from '../core/job.js';
 import { LEASED_STATES } from '../core/job-states.js';
 import type { Queryable } from './db/types.js';
 import { jobColumns, toJob, type JobRow } from './job-columns.js';
-import { claimableSql, jobClaim, type ClaimRequest, type ClaimResult } from './job-claims.js';
+import { claimableSql, claimCapacitySql, jobClaim, takesSql, type ClaimRequest, type ClaimResult } from './job-claims.js';
 import { transitionSql } from './job-transition-sql.js';
 import { SqlParams } from './sql-params.js';
 import { stateIn } from './state-sql.js';
@@ -27,13 +27,15 @@ export async function jobClaimMany(db: Queryable, reqs: readonly ClaimOfExecutor
     if (r.computePoolId !== undefined || executors.has(r.executor)) return;
     executors.add(r.executor);
     const key = `${r.dataPlaneId}\u0000${r.types === undefined ? '' : JSON.stringify(r.types)}`;
-    groups.set(key, [...(groups.get(key) ?? []), i]);
+    const members = groups.get(key);
+    if (members) members.push(i);
+    else groups.set(key, [i]);
   });
-  for (const members of groups.values()) {
-    if (members.length < 2) continue;
+  // Each group is a statement of its own, on its own connection: at once.
+  await Promise.all([...groups.values()].filter((members) => members.length > 1).map(async (members) => {
     const claimed = await claimGroup(db, members.map((i) => reqs[i]!));
     members.forEach((i, k) => { results[i] = claimed[k]; });
-  }
+  }));
   return results;
 }
 
@@ -134,9 +136,10 @@ function claimStatement(typesGiven: boolean): { text: string; constants: unknown
        SELECT g.n, g.data_plane_id::text AS registered_plane, (g.data_plane_id = ${plane}) AS right_plane,
               EXISTS (SELECT 1 FROM data_planes dp WHERE dp.id = ${plane} AND dp.company_id = r.company_id) AS plane_visible,
               g.compute_pool_id IS NOT NULL AS in_pool,
-              CASE WHEN g.status = 'draining' OR coalesce(l.dedicated, false) OR g.claim_seq <> s.claim_seq + 1
-                     OR g.data_plane_id <> ${plane} OR g.compute_pool_id IS NOT NULL
-                   THEN 0 ELSE greatest(least(r.lim, g.slots - coalesce(l.running, 0)), 0) END AS capacity,
+              ${claimCapacitySql({
+                registration: 'g', snapshotSeq: 's.claim_seq', running: 'coalesce(l.running, 0)', runsDedicated: 'coalesce(l.dedicated, false)',
+                askedPlane: plane, limit: 'r.lim', refusedIf: ['g.compute_pool_id IS NOT NULL'],
+              })} AS capacity,
               ${types} AS types,
               coalesce(l.running, 0) = 0 AS idle
          FROM reg g JOIN req r ON r.n = g.n JOIN snap s ON s.id = g.id LEFT JOIN load l ON l.executor = g.id
@@ -152,8 +155,7 @@ function claimStatement(typesGiven: boolean): { text: string; constants: unknown
            SELECT j.job_id, j.execution_cluster, j.priority, j.created_at
              FROM jobs j
             WHERE j.data_plane_id = ${plane} AND j.compute_pool_id IS NULL AND ${claimableSql('j')}
-              AND (cardinality(s.types) = 0 OR j.type = ANY(s.types))
-              AND (s.idle OR j.execution_cluster = 'shared')
+              AND ${takesSql('j', 's.types', 's.idle')}
             ORDER BY j.priority DESC, j.created_at, j.job_id
             LIMIT s.want
             FOR UPDATE OF j SKIP LOCKED

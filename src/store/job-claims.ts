@@ -80,10 +80,10 @@ export async function jobClaim(db: Queryable, req: ClaimRequest, actor: Actor): 
               (r.data_plane_id = ${q.p(req.dataPlaneId)}::uuid) AS right_plane,
               EXISTS (SELECT 1 FROM data_planes dp WHERE dp.id = ${q.p(req.dataPlaneId)}::uuid AND dp.company_id = ${company}) AS plane_visible,
               ${poolVisible} AS pool_visible,
-              CASE WHEN r.status = 'draining' OR l.dedicated OR r.claim_seq <> s.claim_seq + 1
-                     OR NOT ${poolVisible}
-                     OR r.data_plane_id <> ${q.p(req.dataPlaneId)}::uuid
-                   THEN 0 ELSE greatest(least(${q.p(req.limit)}::int, r.slots - l.running), 0) END AS capacity,
+              ${claimCapacitySql({
+                registration: 'r', snapshotSeq: 's.claim_seq', running: 'l.running', runsDedicated: 'l.dedicated',
+                askedPlane: `${q.p(req.dataPlaneId)}::uuid`, limit: `${q.p(req.limit)}::int`, refusedIf: [`NOT ${poolVisible}`],
+              })} AS capacity,
               ${req.types === undefined ? 'r.types' : `${q.p(req.types)}::text[]`} AS types,
               ${poolGiven ? `${q.p(req.computePoolId)}::uuid` : 'r.compute_pool_id'} AS pool_id,
               l.running = 0 AS idle
@@ -103,8 +103,7 @@ export async function jobClaim(db: Queryable, req: ClaimRequest, actor: Actor): 
          FROM jobs j CROSS JOIN lim
         WHERE j.data_plane_id = ${q.p(req.dataPlaneId)}::uuid AND j.compute_pool_id = lim.pool_id
           AND ${claimableSql('j')}
-          AND (cardinality(lim.types) = 0 OR j.type = ANY(lim.types))
-          AND (lim.idle OR j.execution_cluster = 'shared')
+          AND ${takesSql('j', 'lim.types', 'lim.idle')}
         ORDER BY j.priority DESC, j.created_at, j.job_id
         LIMIT (SELECT count(*) FROM free)
         FOR UPDATE OF j SKIP LOCKED
@@ -114,8 +113,7 @@ export async function jobClaim(db: Queryable, req: ClaimRequest, actor: Actor): 
          FROM jobs j CROSS JOIN lim
         WHERE j.data_plane_id = ${q.p(req.dataPlaneId)}::uuid AND j.compute_pool_id IS NULL
           AND ${claimableSql('j')}
-          AND (cardinality(lim.types) = 0 OR j.type = ANY(lim.types))
-          AND (lim.idle OR j.execution_cluster = 'shared')
+          AND ${takesSql('j', 'lim.types', 'lim.idle')}
         ORDER BY j.priority DESC, j.created_at, j.job_id
         LIMIT (SELECT capacity FROM lim)
         FOR UPDATE OF j SKIP LOCKED
@@ -149,6 +147,30 @@ export async function jobClaim(db: Queryable, req: ClaimRequest, actor: Actor): 
   if (!status.pool_visible) return { outcome: 'pool_not_found' };
   const jobs = rows.filter((r) => r.job_id !== null).map(({ registered_plane: _a, right_plane: _b, plane_visible: _c, pool_visible: _d, ...row }) => toJob(row));
   return { outcome: 'claimed', jobs };
+}
+
+/**
+ * How many jobs a registration (`registration`, its row as the claim locked it) may take now: none while it drains,
+ * runs a dedicated job, or another claim of it committed after the statement's snapshot (`snapshotSeq`: its
+ * claim_seq in that snapshot; see jobClaim), none on another plane than the one asked for or for a reason of the
+ * caller's (`refusedIf`); else its free slots, at most `limit`. The one-executor claim and the batch
+ * (job-claim-batches.ts) both take it from here.
+ */
+export function claimCapacitySql(x: {
+  registration: string; snapshotSeq: string; running: string; runsDedicated: string; askedPlane: string; limit: string;
+  refusedIf?: readonly string[];
+}): string {
+  const r = x.registration;
+  const refused = [
+    `${r}.status = 'draining'`, x.runsDedicated, `${r}.claim_seq <> ${x.snapshotSeq} + 1`, `${r}.data_plane_id <> ${x.askedPlane}`,
+    ...(x.refusedIf ?? []),
+  ];
+  return `CASE WHEN ${refused.join(' OR ')} THEN 0 ELSE greatest(least(${x.limit}, ${r}.slots - ${x.running}), 0) END`;
+}
+
+/** Whether an executor asking for `types` (empty = any) and idle or not (`idle`) may take job `alias`: a dedicated job only when idle. */
+export function takesSql(alias: string, types: string, idle: string): string {
+  return `(cardinality(${types}) = 0 OR ${alias}.type = ANY(${types})) AND (${idle} OR ${alias}.execution_cluster = 'shared')`;
 }
 
 /**
