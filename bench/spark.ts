@@ -15,7 +15,8 @@
 // job's tag are its write, the others in the job's time window its metadata queries and procedures (reconcile,
 // snapshot lookup, data files, publish). The rest of the system time is the operator and the control plane.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { writeReportKeepingNotes } from './lib/results-file.js';
 import { totalmem, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -295,8 +296,7 @@ async function main(): Promise<void> {
     '',
   ];
   const out = path.join(root, 'bench', 'results', 'spark.md');
-  const notes = existsSync(out) ? readFileSync(out, 'utf8').split('<!-- notes -->')[1] : undefined;
-  writeFileSync(out, `${lines.join('\n')}\n<!-- notes -->${notes ?? '\n'}`);
+  writeReportKeepingNotes(out, lines.join('\n'));
   log(`wrote ${out}: ratio ${ratio.toFixed(2)}`);
 }
 

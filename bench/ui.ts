@@ -13,7 +13,8 @@
 //
 // Env: BENCH_JOBS (100000), BENCH_RENDERS (10), BENCH_FILTER_ROUNDS (3), BENCH_PG_URL (postgres://postgres@127.0.0.1:5432),
 // CHROMIUM_PATH (/usr/bin/chromium).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { writeReportKeepingNotes } from './lib/results-file.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -406,8 +407,7 @@ live refresh (on an event from the feed, or every 2 s while polling), asks for \
 `;
   // The hand-written notes below the marker survive a new run (as bench/results/spark.md's do).
   const out = join(root, 'bench/results/ui.md');
-  const notes = existsSync(out) ? readFileSync(out, 'utf8').split('<!-- notes -->')[1] : undefined;
-  writeFileSync(out, `${report}\n<!-- notes -->${notes ?? '\n'}`);
+  writeReportKeepingNotes(out, report);
   log(`wrote bench/results/ui.md: render ${passRender ? 'met' : 'MISSED'}, filter ${passFilter ? 'met' : 'MISSED'}`);
   return passRender && passFilter ? 0 : 1;
 }
