@@ -16,6 +16,7 @@ import { jobplaneSnapshotId } from './iceberg/snapshot-ids.js';
 import type { SparkSession } from './spark-connect.js';
 import { bindSparkInputs, declaredInputs, type SparkInput } from './spark-inputs.js';
 import type { SparkPlane } from './spark-plane.js';
+import { settleAll } from './settle-all.js';
 
 export interface MaterializeInput {
   nql: string;
@@ -64,7 +65,7 @@ export async function materializeOnSpark(job: Job, plane: SparkPlane, ctx: JobCo
       inputs = await bindSparkInputs(session, plane, declared, signal);
     } else {
       // Different tables: reconciling the target and binding the inputs do not depend on each other.
-      [parent, inputs] = await allOrFirstError(prepareTarget(), bindSparkInputs(session, plane, declared, signal));
+      [parent, inputs] = await settleAll<[string | null, SparkInput[]]>([prepareTarget(), bindSparkInputs(session, plane, declared, signal)]);
     }
     const lineage = inputs.map((i) => ({ dataset_id: i.datasetId, snapshot_id: i.snapshotId }));
     // The table's location does not change (cached per dataset); a new dataset's is asked for while the write runs.
@@ -151,14 +152,6 @@ function sweepOrphans(plane: SparkPlane, datasetId: number, snapshots: IcebergSn
   if (candidates.length === 0) return;
   plane.background(`expiring orphaned staged snapshots of dataset ${datasetId}`, () => withSession(plane, (s) =>
     expireOrphans(new IcebergTable(s, datasetId), candidates, { isCommitted: (id) => plane.isCommitted(datasetId, id), log: ctx.log })));
-}
-
-/** Both results, or the first failure in argument order once both have settled (nothing left running). */
-async function allOrFirstError<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
-  const [ra, rb] = await Promise.allSettled([a, b]);
-  if (ra.status === 'rejected') throw ra.reason;
-  if (rb.status === 'rejected') throw rb.reason;
-  return [ra.value, rb.value];
 }
 
 /** Milliseconds of the handler's phases, for the 'snapshot staged' log line (bench/spark.ts reads them). */

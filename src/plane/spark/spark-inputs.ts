@@ -14,6 +14,7 @@ import { currentOf, IcebergTable } from './iceberg/iceberg-table.js';
 import { reconcileTable } from './iceberg/reconcile.js';
 import type { SparkSession } from './spark-connect.js';
 import type { SparkPlane } from './spark-plane.js';
+import { settleAll } from './settle-all.js';
 
 export interface SparkInput {
   datasetId: number;
@@ -42,10 +43,8 @@ export async function bindSparkInputs(
   for (const input of inputs) {
     if (!byId.has(input.dataset_id)) byId.set(input.dataset_id, bindOne(session, plane, input, signal));
   }
-  const settled = await Promise.allSettled(byId.values());
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  const bound = new Map([...byId.keys()].map((id, i) => [id, (settled[i] as PromiseFulfilledResult<SparkInput>).value]));
+  const settled = await settleAll<SparkInput[]>([...byId.values()]);
+  const bound = new Map([...byId.keys()].map((id, i) => [id, settled[i]!]));
   return inputs.map((i) => bound.get(i.dataset_id)!);
 }
 
