@@ -1,11 +1,10 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { brotliCompress, gzip, constants as zlib } from 'node:zlib';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type HtmlTagDescriptor, type Plugin } from 'vite';
 import type { OutputBundle, OutputChunk } from 'rollup';
+import { brotliBest, gzipBest, isCompressible } from '../src/api/asset-compression.js';
 
 /**
  * The dashboard's build: `npm run build:ui` (part of `npm run build`) writes dist/ui, which `jobplane serve` serves
@@ -66,12 +65,8 @@ function preloadApp(): Plugin {
   };
 }
 
-const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.svg', '.json', '.txt', '.map', '.webmanifest']);
-
 /** Writes `<file>.br` and `<file>.gz` beside every compressible file of the build, when that makes it smaller. */
 function precompress(): Plugin {
-  const br = promisify(brotliCompress);
-  const gz = promisify(gzip);
   return {
     name: 'jobplane:precompress',
     apply: 'build',
@@ -81,17 +76,14 @@ function precompress(): Plugin {
         for (const entry of await readdir(dir, { withFileTypes: true })) {
           const full = path.join(dir, entry.name);
           if (entry.isDirectory()) await walk(full);
-          else if (entry.isFile() && COMPRESSIBLE.has(path.extname(entry.name))) files.push(full);
+          else if (entry.isFile()) files.push(full);
         }
       };
       await walk(outDir);
       await Promise.all(files.map(async (file) => {
-        if ((await stat(file)).size <= 1024) return;
+        if (!isCompressible(path.extname(file).toLowerCase(), (await stat(file)).size)) return;
         const body = await readFile(file);
-        const [b, g] = await Promise.all([
-          br(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } }),
-          gz(body, { level: 9 }),
-        ]);
+        const [b, g] = await Promise.all([brotliBest(body), gzipBest(body)]);
         if (b.length < body.length) await writeFile(`${file}.br`, b);
         if (g.length < body.length) await writeFile(`${file}.gz`, g);
       }));

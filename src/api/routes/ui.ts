@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { brotliCompress, gzip, constants as zlib } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { brotliBest, gzipBest, isCompressible } from '../asset-compression.js';
 
 /**
  * The dashboard: the files `vite build` wrote (sources in ui/, built by `npm run build` into dist/ui), served at
@@ -39,7 +38,6 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.json': 'application/json',
   '.txt': 'text/plain; charset=utf-8', '.map': 'application/json', '.woff2': 'font/woff2', '.webmanifest': 'application/manifest+json',
 };
-const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.svg', '.json', '.txt', '.map', '.webmanifest']);
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /**
@@ -76,7 +74,7 @@ function loadAssets(root: string): Map<string, Asset> {
     const ext = path.extname(rel).toLowerCase();
     // `app.js.br` beside `app.js` is app.js's brotli body, not a file of its own.
     if (ext in PRECOMPRESSED && files.has(rel.slice(0, -ext.length))) continue;
-    const compressible = COMPRESSIBLE.has(ext) && body.length > 1024;
+    const compressible = isCompressible(ext, body.length);
     const precompressed = (suffix: keyof typeof PRECOMPRESSED) => {
       const file = compressible ? files.get(rel + suffix) : undefined;
       return file && file.length < body.length ? Promise.resolve(file) : undefined;
@@ -98,9 +96,6 @@ function loadAssets(root: string): Map<string, Asset> {
   return assets;
 }
 
-const brotliAsync = promisify(brotliCompress);
-const gzipAsync = promisify(gzip);
-
 /**
  * An asset's body in `encoding`: the build's precompressed file, or compressed on its first request and kept.
  * Compressing (brotli's best quality takes about half a second of CPU for the app's scripts) runs on the thread pool,
@@ -108,12 +103,8 @@ const gzipAsync = promisify(gzip);
  * (each test server too) pay for pages nobody may open.
  */
 function encoded(asset: Asset, encoding: 'br' | 'gzip'): Promise<Buffer> {
-  if (encoding === 'br') {
-    return (asset.br ??= brotliAsync(asset.body, {
-      params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: asset.body.length },
-    }));
-  }
-  return (asset.gzip ??= gzipAsync(asset.body, { level: 9 }));
+  if (encoding === 'br') return (asset.br ??= brotliBest(asset.body));
+  return (asset.gzip ??= gzipBest(asset.body));
 }
 
 async function send(request: FastifyRequest, reply: FastifyReply, asset: Asset) {
