@@ -42,8 +42,9 @@ function requestRows<R extends BatchRequest>(q: SqlParams, requests: readonly R[
     ...extra,
   ];
   // Each array behind a sub-select: a custom plan would see the arrays' length (unnest's row estimate) and always
-  // cost less than the generic plan, so PostgreSQL would plan the batch again at every execution (one in five of
-  // its CPU cycles at 8 executors, bench/results/queue.md). Hidden, both estimate alike and the generic plan stays.
+  // cost less than the generic plan, so PostgreSQL would plan the batch again at every execution (planning was 18%
+  // of its CPU at 8 executors, bench/results/queue.md). Hidden, both estimate alike and
+  // the generic plan stays. The create batch (jobs.ts) still passes its arrays bare.
   const arrays = columns.map((c) => `(SELECT ${q.p(requests.map((r) => c.value(r)))}::${c.type}[])`);
   return `req AS (
        SELECT * FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS r(${columns.map((c) => c.name).join(', ')}, n)
