@@ -4,7 +4,7 @@ import type { JobState } from '../core/job-states.js';
 import { DomainError } from '../core/errors.js';
 import type { Queryable } from './db/types.js';
 import { jobColumns, scopeCondition, toJob, ts, type JobRow, type JobScope } from './job-columns.js';
-import { eventInsertSql } from './job-transition-sql.js';
+import { EVENT_JOB_SNAPSHOT, eventInsertSql } from './job-transition-sql.js';
 
 export interface NewJob {
   companyId: number;
@@ -60,11 +60,11 @@ const CREATE_SQL = (() => {
   return `WITH req AS (
        SELECT * FROM unnest(${arrays.join(', ')}, $${arrays.length + 1}::text[]) AS r(${names}, r_actor)
      ), ins AS (
-       INSERT INTO jobs (${names})
+       INSERT INTO jobs AS j (${names})
        SELECT ${selects.join(', ')} FROM req
        ON CONFLICT (company_id, idempotency_key) DO NOTHING
-       RETURNING *
-     ), ev AS (${eventInsertSql('ins JOIN req USING (job_id)', "'create'", 'req.r_actor::jsonb', 'ins.executor')})
+       RETURNING j.*, ${EVENT_JOB_SNAPSHOT}
+     ), ev AS (${eventInsertSql('ins JOIN req USING (job_id)', 'ins', "'create'", 'req.r_actor::jsonb')})
      SELECT ${jobColumns('ins')} FROM ins`;
 })();
 

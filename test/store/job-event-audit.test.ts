@@ -32,8 +32,9 @@ async function createJob(db: Db): Promise<string> {
 }
 
 /** complete straight from pending: no transition does that. */
-const FORBIDDEN_MOVE = `INSERT INTO job_events (job_id, action, from_state, to_state, attempt, actor)
-                        VALUES ($1, 'complete', 'pending', 'completed', 0, '{"type":"process","name":"test"}'::jsonb)`;
+const FORBIDDEN_MOVE = `INSERT INTO job_events (job_id, company_id, action, from_state, to_state, attempt, actor)
+                        SELECT job_id, company_id, 'complete', 'pending', 'completed', 0, '{"type":"process","name":"test"}'::jsonb
+                          FROM jobs WHERE job_id = $1`;
 const NAMED = /action=complete from=pending to=completed/;
 
 /** A handle of the test's own on a database opened with `open: false`, as a spawned server would hold it. */
