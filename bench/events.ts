@@ -4,8 +4,8 @@
 // one line per run to bench/results/events-runs.jsonl.
 //
 // Phases:
-//   0. cost: the store's `run` statements straight at PostgreSQL with and without the snapshot trigger and the
-//      sequencer (bench/lib/event-write-cost.ts), on a database of its own;
+//   0. cost: the store's `run` statements straight at PostgreSQL with the old snapshot trigger, as they are, and with
+//      the sequencer (bench/lib/event-write-cost.ts), on a database of its own;
 //   1. idle: one job at a time (the next after the previous one's webhook arrived): webhook latency from the
 //      transition's commit (the `complete` response) and from the event's created_at to the receiver's 2xx;
 //   2. load: BENCH_DRIVERS loops drive jobs for BENCH_SECONDS while BENCH_CLIENTS SSE clients (another process)
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
     const costDb = `jp_bench_events_cost_${process.pid}_${Date.now().toString(36)}`;
     await createDatabase(costDb);
     cleanup.add('drop cost database', () => dropDatabase(costDb));
-    log(`phase 0: the run statements with and without the event snapshot and the sequencer (${cfg.costRepeats} x ${cfg.costRoundMs} ms rounds)`);
+    log(`phase 0: the run statements with the old snapshot trigger, as they are, and with the sequencer (${cfg.costRepeats} x ${cfg.costRoundMs} ms rounds)`);
     cost = await measureEventWriteCost(databaseUrl(costDb), { roundMs: cfg.costRoundMs, repeats: cfg.costRepeats, log });
     await dropDatabase(costDb);
   }
@@ -258,8 +258,9 @@ async function main(): Promise<void> {
   const costOf = (statement: CostRound['statement'], variant: CostRound['variant']) =>
     median(cost.filter((c) => c.statement === statement && c.variant === variant).map((c) => c.jobsPerSecond));
   const costRows = (['one job', 'batch of 16'] as const).map((st) => {
-    const before = costOf(st, 'before');
-    return `| ${st} | ${fmt(before)} | ${fmt(costOf(st, 'trigger'))} (${fmt((costOf(st, 'trigger') / before - 1) * 100, 1)}%) | ${fmt(costOf(st, 'full'))} (${fmt((costOf(st, 'full') / before - 1) * 100, 1)}%) |`;
+    const trigger = costOf(st, 'trigger');
+    const vs = (v: CostRound['variant']) => `${fmt(costOf(st, v))} (${fmt((costOf(st, v) / trigger - 1) * 100, 1)}%)`;
+    return `| ${st} | ${fmt(trigger)} | ${vs('statement')} | ${vs('full')} |`;
   }).join('\n');
   const record = {
     at: startedAt.toISOString(), load: loadAtStart, clients: cfg.clients, drivers: cfg.drivers, seconds: cfg.seconds,
@@ -267,8 +268,10 @@ async function main(): Promise<void> {
     completions_per_s: completionRate, events_per_s: producedRate, feed_events_per_s: feedRate,
     lag_p50_ms: percentile(allLags, 50), lag_p99_ms: percentile(allLags, 99), replay_events_per_s: replayRate,
     load_webhook_p50_ms: percentile(loadC, 50), load_webhook_p99_ms: percentile(loadC, 99), complete, out_of_order: outOfOrder,
-    cost_one_before: costOf('one job', 'before'), cost_one_full: costOf('one job', 'full'),
-    cost_batch_before: costOf('batch of 16', 'before'), cost_batch_full: costOf('batch of 16', 'full'),
+    cost_one_trigger: costOf('one job', 'trigger'), cost_one_statement: costOf('one job', 'statement'),
+    cost_one_full: costOf('one job', 'full'),
+    cost_batch_trigger: costOf('batch of 16', 'trigger'), cost_batch_statement: costOf('batch of 16', 'statement'),
+    cost_batch_full: costOf('batch of 16', 'full'),
   };
   appendFileSync(join(root, 'bench/results/events-runs.jsonl'), `${JSON.stringify(record)}\n`);
   const history = readFileSync(join(root, 'bench/results/events-runs.jsonl'), 'utf8').trim().split('\n').slice(-10).map((l) => JSON.parse(l));
@@ -310,10 +313,12 @@ machine's cores.
 
 The store's own \`run\` statements (the one-job statement, 16 callers; the batch statement of the group commit,
 16 jobs each, 4 callers) straight at PostgreSQL, jobs moved per second, median of ${cfg.costRepeats} alternating rounds of
-${fmt(cfg.costRoundMs / 1000)} s: *before* = no snapshot trigger and no sequencer (job_events as before migration 0006),
-*trigger* = each event copies its job (the trigger), *full* = the trigger and a sequencer stamping every 50 ms.
+${fmt(cfg.costRoundMs / 1000)} s: *trigger* = each event's job snapshot made by a BEFORE INSERT trigger reading the job again
+(migrations 0006-0009; installed by the benchmark for the comparison), *statement* = the snapshot returned by the
+statement that writes the job (what a transition does since migration 0010), *full* = statement and a sequencer
+stamping every 50 ms. Percentages against *trigger*.
 
-| statement | before | trigger | full |
+| statement | trigger | statement | full |
 |---|---:|---:|---:|
 ${cost.length ? costRows : '| (phase 0 skipped) | | | |'}
 

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { chromium, type Page } from 'playwright-core';
+import { EVENT_JOB_SNAPSHOT } from '../src/store/job-transition-sql.js';
 import { cleanupOnExit } from './lib/cleanup.js';
 import { createDatabase, databaseUrl, dropDatabase } from './lib/database.js';
 import { envInt } from './lib/env.js';
@@ -83,13 +84,13 @@ async function seed(c: pg.Client, count: number, companyId: number, planeId: str
     [companyId, planeId, count],
   );
   await c.query(
-    `INSERT INTO job_events (job_id, action, from_state, to_state, attempt, executor, actor, at)
-     SELECT j.job_id, 'create', NULL, 'pending', 0, NULL, '{"type":"api_user"}'::jsonb, j.created_at FROM jobs j WHERE j.idempotency_key LIKE 'bench-ui-%'
+    `INSERT INTO job_events (job_id, company_id, job, action, from_state, to_state, attempt, executor, actor, at)
+     SELECT j.job_id, j.company_id, ${EVENT_JOB_SNAPSHOT}, 'create', NULL, 'pending', 0, NULL, '{"type":"api_user"}'::jsonb, j.created_at FROM jobs j WHERE j.idempotency_key LIKE 'bench-ui-%'
      UNION ALL
-     SELECT j.job_id, 'claim', 'pending', 'running', 1, j.executor, '{"type":"executor"}'::jsonb, j.dequeued_at
+     SELECT j.job_id, j.company_id, ${EVENT_JOB_SNAPSHOT}, 'claim', 'pending', 'running', 1, j.executor, '{"type":"executor"}'::jsonb, j.dequeued_at
        FROM jobs j WHERE j.idempotency_key LIKE 'bench-ui-%' AND j.dequeued_at IS NOT NULL
      UNION ALL
-     SELECT j.job_id, CASE j.state WHEN 'completed' THEN 'complete' WHEN 'failed' THEN 'fail' ELSE 'cancel' END,
+     SELECT j.job_id, j.company_id, ${EVENT_JOB_SNAPSHOT}, CASE j.state WHEN 'completed' THEN 'complete' WHEN 'failed' THEN 'fail' ELSE 'cancel' END,
             'running', j.state, 1, j.executor, '{"type":"executor"}'::jsonb, j.ended_at
        FROM jobs j WHERE j.idempotency_key LIKE 'bench-ui-%' AND j.ended_at IS NOT NULL`,
   );

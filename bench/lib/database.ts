@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Permission } from '../../src/core/permissions.js';
 import type { Queryable } from '../../src/store/db/types.js';
 import { tokenCreate } from '../../src/store/tokens.js';
+import { EVENT_JOB_SNAPSHOT } from '../../src/store/job-transition-sql.js';
 
 export const SERVER_URL = process.env['BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432';
 
@@ -112,14 +113,14 @@ export class Seeder {
     const actor = JSON.stringify({ type: 'api_user', company_id: this.companyId, user_id: 1, token_id: null });
     const rows = (await this.c.query<{ id: string }>(
       `WITH ins AS (
-         INSERT INTO jobs (job_id, company_id, data_plane_id, request_source, type, input, idempotency_key, created_at, updated_at)
+         INSERT INTO jobs AS j (job_id, company_id, data_plane_id, request_source, type, input, idempotency_key, created_at, updated_at)
          SELECT gen_random_uuid(), $1, $2::uuid, $3::jsonb, 'nql-forecast', $4::jsonb, $5::text || g, ts, ts
            FROM generate_series($6::int, $7::int) g,
                 LATERAL (SELECT now() - (($7::int - g) * interval '1 millisecond') AS ts) t
-         RETURNING job_id, idempotency_key
+         RETURNING j.job_id, j.company_id, j.idempotency_key, ${EVENT_JOB_SNAPSHOT}
        ), ev AS (
-         INSERT INTO job_events (job_id, action, from_state, to_state, attempt, executor, actor)
-         SELECT job_id, 'create', NULL, 'pending', 0, NULL, $8::jsonb FROM ins WHERE $9::boolean
+         INSERT INTO job_events (job_id, company_id, job, action, from_state, to_state, attempt, executor, actor)
+         SELECT job_id, company_id, event_job, 'create', NULL, 'pending', 0, NULL, $8::jsonb FROM ins WHERE $9::boolean
        ), pgb AS (
          INSERT INTO bench_pgb (n, job_id)
          SELECT substr(idempotency_key, length($5::text) + 1)::int, job_id FROM ins WHERE $5::text = 'bench-pgb-'

@@ -1,9 +1,11 @@
 // What the event feed costs the transition path (bench/events.ts, phase 0): the store's real `run` statements,
 // driven straight at PostgreSQL (no HTTP in between, so the difference is not lost in noise), in three variants
 // measured in alternating rounds on one database:
-//   before:   no snapshot trigger, no sequencer (the job_events of before migration 0006);
-//   trigger:  the BEFORE INSERT trigger copies the job into each event (what a transition now does itself);
-//   full:     trigger, and the sequencer stamping the events in the background every 50 ms (what a server does).
+//   trigger:    the event's job snapshot made as migrations 0006-0009 made it, by a BEFORE INSERT trigger that reads
+//               the jobs row again for every event (installed here for the comparison; migration 0010 dropped it);
+//   statement:  what a transition does now: the statement that writes the job returns the snapshot and writes the
+//               event from it (EVENT_JOB_SNAPSHOT, src/store/job-transition-sql.ts);
+//   full:       statement, and the sequencer stamping the events in the background every 50 ms (what a server does).
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Db } from '../../src/store/db/types.js';
@@ -14,7 +16,7 @@ import { jobRun } from '../../src/store/job-transitions.js';
 import { migrate } from '../../src/store/migrate.js';
 import { bootstrap } from '../../src/store/bootstrap.js';
 
-export type Variant = 'before' | 'trigger' | 'full';
+export type Variant = 'trigger' | 'statement' | 'full';
 export interface CostRound {
   variant: Variant;
   statement: 'one job' | 'batch of 16';
@@ -79,13 +81,21 @@ export async function measureEventWriteCost(url: string, opts: { roundMs: number
       );
     }
     await sql(url, 'VACUUM ANALYZE jobs');
-    // Without the trigger nothing fills company_id: let "before" insert events as they were.
-    await sql(url, 'ALTER TABLE job_events ALTER COLUMN company_id DROP NOT NULL');
+    // The trigger of migration 0006, as it was (it overwrites what the statement wrote with the same values).
+    await sql(url, `CREATE FUNCTION job_events_snapshot() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        SELECT j.company_id,
+               to_jsonb(j) - '{input,progress,job_id,company_id,data_plane_id,compute_pool_id,execution_cluster,request_source,type,dataset_id,idempotency_key,created_at}'::text[]
+          INTO NEW.company_id, NEW.job
+          FROM jobs j WHERE j.job_id = NEW.job_id;
+        RETURN NEW;
+      END $$`);
+    await sql(url, 'CREATE TRIGGER job_events_snapshot BEFORE INSERT ON job_events FOR EACH ROW EXECUTE FUNCTION job_events_snapshot()');
     const out: CostRound[] = [];
     for (let r = 0; r < opts.repeats; r++) {
       for (const statement of ['one job', 'batch of 16'] as const) {
-        for (const variant of ['before', 'trigger', 'full'] as const) {
-          await sql(url, `ALTER TABLE job_events ${variant === 'before' ? 'DISABLE' : 'ENABLE'} TRIGGER job_events_snapshot`);
+        for (const variant of ['trigger', 'statement', 'full'] as const) {
+          await sql(url, `ALTER TABLE job_events ${variant === 'trigger' ? 'ENABLE' : 'DISABLE'} TRIGGER job_events_snapshot`);
           const feed = variant === 'full' ? new EventFeed(db, { pollMs: 50 }) : undefined;
           await feed?.start();
           const jobsPerSecond = await drive(db, ids, companyId, statement, opts.roundMs);

@@ -4,6 +4,7 @@
 import pg from 'pg';
 import { queryableOf } from './database.js';
 import type { ServerTree } from './queue-server-tree.js';
+import { EVENT_JOB_SNAPSHOT } from '../../src/store/job-transition-sql.js';
 
 export const NOOP_TYPE = 'noop';
 
@@ -47,14 +48,16 @@ export async function seedNoopJobs(c: pg.Client, t: QueueTenant, opts: {
   const actor = JSON.stringify({ type: 'api_user', company_id: t.companyId, user_id: 1, token_id: null });
   const rows = (await c.query<{ id: string }>(
     `WITH ins AS (
-       INSERT INTO jobs (job_id, company_id, data_plane_id, request_source, type, input, idempotency_key, created_at, updated_at)
+       INSERT INTO jobs AS j (job_id, company_id, data_plane_id, request_source, type, input, idempotency_key, created_at, updated_at)
        SELECT gen_random_uuid(), $1, $2::uuid, $3::jsonb, $4, '{}'::jsonb, $5::text || g, ts, ts
          FROM generate_series(1, $6::int) g,
               LATERAL (SELECT now() - (($6::int - g) * interval '1 microsecond') AS ts) t
-       RETURNING job_id
+       RETURNING j.job_id, j.company_id, ${EVENT_JOB_SNAPSHOT}
      ), ev AS (
-       INSERT INTO job_events (job_id, action, from_state, to_state, attempt, executor, actor)
-       SELECT job_id, 'create', NULL, 'pending', 0, NULL, $7::jsonb FROM ins WHERE $8::boolean
+       -- The event's company and job snapshot as the store writes them (a server tree before migration 0010
+       -- overwrites both from its trigger, with the same values).
+       INSERT INTO job_events (job_id, company_id, job, action, from_state, to_state, attempt, executor, actor)
+       SELECT job_id, company_id, event_job, 'create', NULL, 'pending', 0, NULL, $7::jsonb FROM ins WHERE $8::boolean
      )
      SELECT job_id::text AS id FROM ins WHERE $9::boolean`,
     [t.companyId, t.planeId, source, NOOP_TYPE, opts.prefix, opts.count, actor, opts.events, opts.returnIds ?? false],

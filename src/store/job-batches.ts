@@ -7,7 +7,7 @@ import { jobColumns, toJob, type JobRow, type JobScope } from './job-columns.js'
 import { transitionSql, type TransitionAction } from './job-transition-sql.js';
 import { runExecutorCondition, type Fence, type TransitionResult } from './job-transitions.js';
 import type { RetryPolicy } from './retry-policy.js';
-import { SqlParams } from './sql-params.js';
+import { SqlParams, unnestParams } from './sql-params.js';
 
 /**
  * Transitions of several jobs in ONE statement, for group commit (src/api/group-commit.ts): the same builder and the
@@ -41,13 +41,9 @@ function requestRows<R extends BatchRequest>(q: SqlParams, requests: readonly R[
     { name: 'actor', type: 'text', value: (r) => JSON.stringify(r.actor) },
     ...extra,
   ];
-  // Each array behind a sub-select: a custom plan would see the arrays' length (unnest's row estimate) and always
-  // cost less than the generic plan, so PostgreSQL would plan the batch again at every execution (planning was 18%
-  // of its CPU at 8 executors, bench/results/queue.md). Hidden, both estimate alike and
-  // the generic plan stays. The create batch (jobs.ts) still passes its arrays bare.
-  const arrays = columns.map((c) => `(SELECT ${q.p(requests.map((r) => c.value(r)))}::${c.type}[])`);
+  const arrays = columns.map((c) => [q.p(requests.map((r) => c.value(r))), c.type] as const);
   return `req AS (
-       SELECT * FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS r(${columns.map((c) => c.name).join(', ')}, n)
+       SELECT * FROM ${unnestParams(arrays)} WITH ORDINALITY AS r(${columns.map((c) => c.name).join(', ')}, n)
      )`;
 }
 
