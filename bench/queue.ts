@@ -591,7 +591,9 @@ async function httpPhases(server: SpawnedServer, tenant: QueueTenant, c: pg.Clie
   log(`POST /jobs/{id}/run: warm-up ${cfg.warmup} s`);
   const rw = await drive({ urls: [server.url], connections: cfg.connections, seconds: cfg.warmup, token: tenant.token, method: 'POST', paths: ids.map((id) => `/jobs/${id}/run`), body: runBody });
   ids = ids.slice(rw.pathsUsed);
-  const needed = Math.ceil((rw.result.ok2xx / rw.result.seconds) * cfg.httpSeconds * 1.6) + 4 * cfg.connections;
+  // Three times the warm-up's rate: the measured phase runs warm and went past 1.6 times it (2 December, the pool
+  // ran out at 31,235 ids); unused ids cost only their seeding.
+  const needed = Math.ceil((rw.result.ok2xx / rw.result.seconds) * cfg.httpSeconds * 3) + 4 * cfg.connections;
   if (ids.length < needed) {
     const more = await moreRunIds(needed - ids.length);
     for (const id of more) ids.push(id);
