@@ -84,7 +84,7 @@ export async function executorDelete(db: Queryable, id: string, actor: Actor): P
   const q = new SqlParams();
   const executor = q.p(id);
   const from = [...TRANSITIONS.release.from, ...TRANSITIONS.expire_cancellation.from];
-  const text = transitionSql(q, {
+  const text = transitionSql({
     actions: ['release', 'expire_cancellation'], args: {},
     with: [
       `cur AS (SELECT job_id FROM jobs WHERE executor = ${executor} AND ${stateIn('state', from)} FOR UPDATE)`,

@@ -64,7 +64,7 @@ async function applyMany<R extends BatchRequest>(
   if (requests.length === 0) return [];
   const q = new SqlParams();
   const req = requestRows(q, requests, spec.columns);
-  const text = transitionSql(q, {
+  const text = transitionSql({
     actions: spec.actions, args: spec.args(q), with: [req], from: 'req',
     where: [
       'j.job_id = req.job_id',

@@ -132,7 +132,7 @@ export async function jobClaim(db: Queryable, req: ClaimRequest, actor: Actor): 
         WHERE execution_cluster = 'shared' AND NOT EXISTS (SELECT 1 FROM eligible WHERE pos = 1 AND execution_cluster = 'dedicated')
      )`,
   ];
-  const text = transitionSql(q, {
+  const text = transitionSql({
     actions: ['claim'], args: { executor, leaseMs: q.p(req.leaseMs) },
     with: ctes, from: 'chosen', where: ['j.job_id = chosen.job_id'], actor: () => `${q.p(JSON.stringify(actor))}::jsonb`,
     // One row per claimed job, or one row with no job: the registration's status either way (no row = not registered).

@@ -1,6 +1,5 @@
 import { LEASED_STATES, TRANSITIONS, type JobAction, type JobState } from '../core/job-states.js';
 import { EFFECTS, NOW, type EffectArgs } from './job-effects.js';
-import type { SqlParams } from './sql-params.js';
 import { stateArray, stateLiteral } from './state-sql.js';
 
 export type TransitionAction = Exclude<JobAction, 'create'>;
@@ -14,6 +13,11 @@ export type TransitionAction = Exclude<JobAction, 'create'>;
  *   and the job_events row is written from it by `eventInsertSql`, the one INSERT into job_events;
  * - a compute pool job's slot is taken when it starts an attempt and freed when it leaves running /
  *   pending_cancellation, in the same statement (compute_pool_slots).
+ * - the from-states and the event's action are literals of the statement's text, not parameters: they are fixed for
+ *   its shape, and a `$n` there would make the generic plan guess the state's selectivity while each custom plan
+ *   reads it from the statistics. Right after a backlog is analyzed (every job pending, none running) the custom
+ *   plan of a completion then always costs less, and PostgreSQL planned the statement again at every execution
+ *   (pg_prepared_statements: 0 generic of 151, bench/results/queue.md).
  * In READ COMMITTED an UPDATE that waited for a concurrent writer re-checks its WHERE on the row's latest version,
  * so the condition always judges the committed state: no read-modify-write in JavaScript.
  */
@@ -72,7 +76,7 @@ export function eventInsertSql(source: string, row: string, action: string, acto
               ${row}.attempt, ${executor}, ${actor} FROM ${source}`;
 }
 
-export function transitionSql(q: SqlParams, spec: TransitionSpec): string {
+export function transitionSql(spec: TransitionSpec): string {
   const { actions } = spec;
   if (actions.length === 0) throw new Error('a transition statement needs an action');
   const seen = new Set<JobState>();
@@ -97,12 +101,12 @@ export function transitionSql(q: SqlParams, spec: TransitionSpec): string {
   ctes.push(`upd AS (
        UPDATE jobs j SET ${set.join(', ')}
          ${spec.from ? `FROM ${spec.from}` : ''}
-        WHERE j.state = ANY(${q.p(from)}::text[]) AND ${spec.where.join(' AND ')}
+        WHERE j.state = ANY(${list(from)}) AND ${spec.where.join(' AND ')}
        RETURNING j.*${returning.map((r) => `, ${r}`).join('')}
      )`);
   if (changesState.length > 0) {
     const eventAction = changesState.length === 1
-      ? q.p(changesState[0])
+      ? `'${changesState[0]}'`
       : `CASE ${changesState.map((a) => `WHEN previous_state = ANY(${list(TRANSITIONS[a].from)}) THEN '${a}'`).join(' ')} END`;
     ctes.push(`ev AS (${eventInsertSql('upd', 'upd', eventAction, spec.actor(), spec.eventExecutor)})`);
   }

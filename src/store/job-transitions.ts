@@ -43,7 +43,7 @@ export async function applyTransition(db: Queryable, t: OneJob): Promise<Transit
   const where = [`j.job_id = ${q.p(t.jobId)}`, scopeCondition('j', t.scope, q.values)];
   if (t.fence) where.push(`j.executor = ${q.p(t.fence.executor)}`, `j.attempt = ${q.p(t.fence.attempt)}`);
   if (t.where) where.push(...t.where(q.p));
-  const text = transitionSql(q, {
+  const text = transitionSql({
     actions: t.actions, args: t.args(q.p), where, actor: () => `${q.p(JSON.stringify(t.actor))}::jsonb`,
     select: `${jobColumns('upd')}, upd.previous_state AS from_state`,
   });

@@ -35,7 +35,7 @@ function moved(db: Queryable, q: SqlParams, text: string): Promise<MovedJob[]> {
  */
 export function jobsExpireLeases(db: Queryable, retry: RetryPolicy, batch = 500): Promise<MovedJob[]> {
   const q = new SqlParams();
-  const text = transitionSql(q, {
+  const text = transitionSql({
     actions: ['expire_lease'], args: { retry: retryArgs(q.p, retry) },
     with: [candidates(q, `${stateIn('state', TRANSITIONS.expire_lease.from)} AND lease_expires_at < ${NOW}`, 'lease_expires_at', batch)],
     from: 'cur', where: ['j.job_id = cur.job_id'], actor: () => `${q.p(MAINTENANCE_ACTOR)}::jsonb`,
@@ -50,7 +50,7 @@ export function jobsExpireLeases(db: Queryable, retry: RetryPolicy, batch = 500)
  */
 export function jobsExpireCancellations(db: Queryable, batch = 500): Promise<MovedJob[]> {
   const q = new SqlParams();
-  const text = transitionSql(q, {
+  const text = transitionSql({
     actions: ['expire_cancellation'], args: {},
     with: [candidates(q, `${stateIn('state', TRANSITIONS.expire_cancellation.from)}
         AND (executor IS NULL OR lease_expires_at IS NULL OR lease_expires_at < ${NOW})`, 'job_id', batch)],
