@@ -4,7 +4,7 @@ import type { Queryable } from './db/types.js';
 import { jobColumns, toJob, type JobRow } from './job-columns.js';
 import { claimableSql, claimCapacitySql, jobClaim, takesSql, type ClaimRequest, type ClaimResult } from './job-claims.js';
 import { transitionSql } from './job-transition-sql.js';
-import { SqlParams } from './sql-params.js';
+import { SqlParams, unnestParams } from './sql-params.js';
 import { stateIn } from './state-sql.js';
 
 export interface ClaimOfExecutor extends ClaimRequest {
@@ -104,8 +104,7 @@ function claimStatement(typesGiven: boolean): string {
   const q = new SqlParams();
   const plane = `${q.p(null)}::uuid`;
   const req = `req AS (
-       SELECT * FROM unnest(${q.p(null)}::int[], ${q.p(null)}::text[], ${q.p(null)}::bigint[], ${q.p(null)}::uuid[],
-                            ${q.p(null)}::int[], ${q.p(null)}::int[], ${q.p(null)}::jsonb[])
+       SELECT * FROM ${unnestParams(['int', 'text', 'bigint', 'uuid', 'int', 'int', 'jsonb'].map((type) => [q.p(null), type] as const))}
                 AS r(n, executor, company_id, bound_plane, lim, lease_ms, actor)
      )`;
   const types = typesGiven ? `${q.p(null)}::text[]` : 'g.types';
