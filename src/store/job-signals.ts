@@ -15,7 +15,7 @@ const CANCEL_PREFIX = 'cancel:';
 export class JobSignals {
   private readonly local = new EventEmitter();
   private unlisten: (() => Promise<void>) | undefined;
-  /** Wake-ups asked for in this turn of the event loop, sent together (see `send`). */
+  /** Wake-ups asked for since the last NOTIFY statement, sent together by the next one (see `send`). */
   private pending = new Set<string>();
   private flushing: Promise<void> | undefined;
   private lastSentAt = -Infinity;
@@ -55,7 +55,7 @@ export class JobSignals {
    * each, and at most one such statement per `intervalMs`: the first after a quiet spell goes out on the next turn
    * of the event loop (an idle plane's claimer wakes at once), and under load the rest wait for the interval to end.
    * A waiter learns the same either way, at most an interval later, and still sooner than its poll. At 8 executors
-   * this took the statements per job from 1.5 to about 1.1 (bench/results/queue.md).
+   * this took the transactions per job from 1.49 to 1.31 (bench/results/queue.md, "By hand, 3-4 December").
    */
   private send(payload: string): Promise<void> {
     this.pending.add(payload);

@@ -21,10 +21,10 @@ export class SqlParams {
  * executor path that re-planning was 18% of PostgreSQL's CPU (bench/results/queue.md). Hidden, both plans estimate
  * alike and the cached generic plan stays. The price is one trivial InitPlan per array.
  *
- * Used by every batch statement: the complete/fail/heartbeat/run batches (job-batches.ts) and the claim batch
- * (job-claim-batches.ts). The claim batch kept its bare arrays until a run at 8 executors showed it planned again
- * in a quarter of its executions (50 custom of 201 on one connection); behind sub-selects, 7 of 76. The create
- * keeps its bare arrays: its generic plan wins already (295 of 300 executions).
+ * Used by the complete/fail/heartbeat/run batches (job-batches.ts) and the claim batch (job-claim-batches.ts).
+ * The claim batch kept its bare arrays until a run at 8 executors showed it planned again in a quarter of its
+ * executions (50 custom of 201 on one connection); behind sub-selects, 7 of 76. The create keeps its bare arrays:
+ * its generic plan wins already (295 of 300 executions).
  */
 export function unnestParams(arrays: ReadonlyArray<readonly [placeholder: string, type: string]>): string {
   return `unnest(${arrays.map(([placeholder, type]) => `(SELECT ${placeholder}::${type}[])`).join(', ')})`;
