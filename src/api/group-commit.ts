@@ -1,7 +1,7 @@
 /**
- * Batches being written at once; while they are, new requests queue up and form the next batch. Under a steady
- * closed-loop load the batches settle into about two convoys whatever the limit (bench/results/api.md); the limit
- * keeps a batcher from taking more than a few of the pool's connections from the other routes.
+ * Batches being written at once, by default; while they are, new requests queue up and form the next batch. Under a
+ * steady closed-loop load the batches settle into about two convoys whatever the limit (bench/results/api.md); the
+ * limit keeps a batcher from taking more than a few of the pool's connections from the other routes.
  */
 export const MAX_IN_FLIGHT = 4;
 
@@ -18,11 +18,17 @@ export interface GroupCommitOptions<Req, Res> {
    */
   many(requests: readonly Req[]): Promise<Array<Res | undefined>>;
   onBatch?(size: number): void;
+  /**
+   * Most batches being written at once (default MAX_IN_FLIGHT). 1 makes the batcher a single lane: each statement
+   * carries every request that arrived while the previous one ran, for statements that cost PostgreSQL more run side
+   * by side than together (the executor path, src/api/job-writes.ts).
+   */
+  maxInFlight?: number;
 }
 
 /**
  * Group commit for the hot paths of every executor (run, complete, fail, heartbeat). Requests that arrive while
- * MAX_IN_FLIGHT batches are being written wait and go together as ONE statement: one round trip, one commit and one
+ * `maxInFlight` batches are being written wait and go together as ONE statement: one round trip, one commit and one
  * WAL flush for all of them, where one statement each would pay those per job (bench/results/api.md). A request
  * that finds nothing in flight goes out on the next turn of the event loop, so an idle server adds no latency;
  * batches grow only when requests queue anyway. River batches job completions the same way.
@@ -39,8 +45,12 @@ export class GroupCommit<Req, Res> {
   private readonly batched = new Set<string>();
   private inFlight = 0;
   private flushScheduled = false;
+  private readonly maxInFlight: number;
 
-  constructor(private readonly opts: GroupCommitOptions<Req, Res>) {}
+  constructor(private readonly opts: GroupCommitOptions<Req, Res>) {
+    this.maxInFlight = opts.maxInFlight ?? MAX_IN_FLIGHT;
+    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) throw new Error(`maxInFlight must be a positive integer, not ${this.maxInFlight}`);
+  }
 
   submit(request: Req): Promise<Res> {
     const key = this.opts.key(request);
@@ -53,12 +63,12 @@ export class GroupCommit<Req, Res> {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.inFlight >= MAX_IN_FLIGHT || this.queue.length === 0) return;
+    if (this.flushScheduled || this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
     this.flushScheduled = true;
     // setImmediate, not a microtask: requests parsed in the same turn of the event loop join the same batch.
     setImmediate(() => {
       this.flushScheduled = false;
-      while (this.queue.length > 0 && this.inFlight < MAX_IN_FLIGHT) {
+      while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
         void this.write(this.queue.splice(0, this.opts.maxBatch));
       }
     });

@@ -24,6 +24,18 @@ export interface JobWritesOptions {
 }
 
 /**
+ * In-flight statements of each executor-path batcher (claim, complete, fail, heartbeat): one. Claim statements side
+ * by side contend for the head of the queue (the same index and heap pages, rows the other holds, entries of jobs
+ * just claimed that no scan may skip yet), and each statement has a large fixed cost in PostgreSQL (the claim's about
+ * 540 us plus 90 per job, the completion's 300 plus 60, on one connection). With one lane every request that arrives
+ * while a statement runs goes in the next one. Spot runs of `npm run bench:queue`, 8 executors, limit 1: PostgreSQL
+ * 1,190-1,464 us per job with 4 lanes, 936-1,035 with 1 (2.0 -> 2.4-2.6 requests per statement); 593-642 -> 635-700
+ * jobs/s (bench/results/queue.md, docs/decisions.md 33). Create and run keep the default: their batches were measured
+ * at 32 connections with it (bench/results/api.md).
+ */
+const EXECUTOR_PATH_IN_FLIGHT = 1;
+
+/**
  * The hot writes of the API, each behind its own group commit (src/api/group-commit.ts): concurrent `create`,
  * `claim`, `run`, `complete`, `fail` and `heartbeat` requests share one statement per kind, whether they came one per request
  * or as the items of a batch request (`POST /jobs/complete` with a list). Every request keeps its own outcome.
@@ -47,7 +59,7 @@ export class JobWrites {
       many: async (cs) => (await jobCreateMany(db, cs)).map((job) => (job ? { job, created: true } : undefined)),
     });
     this.claims = new GroupCommit<ClaimOfExecutor, ClaimResult>({
-      maxBatch: opts.maxBatch, onBatch: onBatch('claim'),
+      maxBatch: opts.maxBatch, maxInFlight: EXECUTOR_PATH_IN_FLIGHT, onBatch: onBatch('claim'),
       // Two claims of one executor never share a statement: the second runs alone once the first has committed.
       key: (c) => c.executor,
       one: (c) => jobClaim(db, c, c.actor),
@@ -59,17 +71,17 @@ export class JobWrites {
       many: (rs) => jobRunMany(db, rs, opts.leaseMs),
     });
     this.completes = new GroupCommit<CompleteRequest, TransitionResult>({
-      ...common, onBatch: onBatch('complete'),
+      ...common, maxInFlight: EXECUTOR_PATH_IN_FLIGHT, onBatch: onBatch('complete'),
       one: (r) => jobComplete(db, r.jobId, r.scope, r.fence, r.result, r.actor, r.inputs),
       many: (rs) => jobCompleteMany(db, rs),
     });
     this.fails = new GroupCommit<FailRequest, TransitionResult>({
-      ...common, onBatch: onBatch('fail'),
+      ...common, maxInFlight: EXECUTOR_PATH_IN_FLIGHT, onBatch: onBatch('fail'),
       one: (r) => jobFail(db, r.jobId, r.scope, r.fence, { failure: r.failure, retryable: r.retryable, retry: opts.retry }, r.actor),
       many: (rs) => jobFailMany(db, rs, opts.retry),
     });
     this.heartbeats = new GroupCommit<HeartbeatRequest, TransitionResult>({
-      ...common, onBatch: onBatch('heartbeat'),
+      ...common, maxInFlight: EXECUTOR_PATH_IN_FLIGHT, onBatch: onBatch('heartbeat'),
       one: (r) => jobHeartbeat(db, r.jobId, r.scope, r.fence, opts.leaseMs, r.progress, r.actor),
       many: (rs) => jobHeartbeatMany(db, rs, opts.leaseMs),
     });
