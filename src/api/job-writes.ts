@@ -26,13 +26,14 @@ export interface JobWritesOptions {
 /**
  * In-flight statements of each executor-path batcher (claim, complete, fail, heartbeat): one. Claim statements side
  * by side read the same head of the queue and skip each other's rows, and each statement has a large fixed cost in
- * PostgreSQL, so two statements cost more than one carrying both requests (on one
- * connection, `bench/queue-statements.ts`: the claim batch about 540 us plus 80 per job, the completion batch 330
- * plus 55). With one lane every request that arrives while a statement runs goes in the next one. At 8 executors,
- * limit 1: 2.0 -> 2.4-2.6 requests per statement, PostgreSQL 1,512 -> 1,339-1,375 us per job in full runs of
- * `npm run bench:queue`; batched (limit 20) 2,750 -> 2,940-3,283 jobs/s (bench/results/queue.md, "By hand,
- * 4 December"; docs/decisions.md 33). Create and run keep the default: their batches were measured at 32
- * connections with it (bench/results/api.md).
+ * PostgreSQL, so two statements cost more than one carrying both requests (on one connection,
+ * `bench/queue-statements.ts`: the claim batch about 540 us plus 80 per job, the completion batch 330 plus 55).
+ * With one lane every request that arrives while a statement runs goes in the next one. The price: a statement that
+ * waits for a row lock holds up the next one of its kind on this server (these statements lock only the rows they
+ * change, and SKIP LOCKED the candidates). At 8 executors, limit 1: 2.0 -> 2.4-2.6 requests per statement,
+ * PostgreSQL 1,512 -> 1,339-1,375 us per job in full runs of `npm run bench:queue`; batched (limit 20) 2,750 ->
+ * 2,940-3,283 jobs/s (bench/results/queue.md, "By hand, 4 December"; docs/decisions.md 33). Create and run keep
+ * the default: their batches were measured at 32 connections with it (bench/results/api.md).
  */
 const EXECUTOR_PATH_IN_FLIGHT = 1;
 
