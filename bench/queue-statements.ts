@@ -10,7 +10,6 @@
 //
 // Env: B (executors per statement, 2), N (jobs measured, 4000; 400 more warm up first), BENCH_PG_URL
 // (postgres://postgres@127.0.0.1:5432). Needs the PostgreSQL server on this machine (it reads /proc of the backend).
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { Actor } from '../src/core/job.js';
 import { bootstrap } from '../src/store/bootstrap.js';
@@ -24,6 +23,7 @@ import { migrate } from '../src/store/migrate.js';
 import { createDatabase, databaseUrl, dropDatabase } from './lib/database.js';
 import { envInt } from './lib/env.js';
 import { seedNoopJobs } from './lib/queue-db.js';
+import { schedstat } from './lib/sys.js';
 
 const B = envInt('B', 2);
 const N = envInt('N', 4000);
@@ -51,7 +51,11 @@ try {
   // One connection: every statement runs in the backend whose CPU is read, prepared by name as the server's are.
   const db = new PgDb({ connectionString: url, max: 1 });
   const [{ pid } = { pid: 0 }] = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-  const cpuUs = () => Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
+  const cpuUs = () => {
+    const s = schedstat(pid);
+    if (!s) throw new Error(`no /proc/${pid}/schedstat: the backend must run on this machine`);
+    return s[0] / 1000;
+  };
   const spent = { claim: 0, complete: 0, sequence: 0 };
   let jobs = 0;
   const timed = async <T>(what: keyof typeof spent, measure: boolean, f: () => Promise<T>): Promise<T> => {

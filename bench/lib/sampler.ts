@@ -3,9 +3,8 @@
 // Processes are sampled every 250 ms from /proc; each one's rate is taken over the span it was seen in, so
 // backends that connect or disconnect mid-phase (pgbench's) are still counted. Figures are in cores
 // (CPU seconds per second).
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { machineCpu, processCpuMs } from './sys.js';
+import { machineCpu, processCpuMs, schedstat } from './sys.js';
 
 export interface CpuUsage {
   serverCores: number;
@@ -21,16 +20,6 @@ export interface CpuUsage {
    * /proc/<pid>/schedstat (the leader thread). High = the event loop is starved by other processes on the machine.
    */
   serverRunqCores?: number;
-}
-
-/** The main thread's [on-CPU ns, run-queue wait ns], or undefined where schedstat is unavailable. */
-function schedstat(pid: number): [number, number] | undefined {
-  try {
-    const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
-    return Number.isFinite(run) && Number.isFinite(wait) ? [run!, wait!] : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 interface Track {

@@ -50,6 +50,19 @@ export function processCpuMs(pid: number): number | undefined {
   }
 }
 
+/**
+ * The main thread's [on-CPU ns, run-queue wait ns] from /proc/<pid>/schedstat (nanoseconds, where /proc/<pid>/stat
+ * counts ticks), or undefined where schedstat is unavailable or the process is gone.
+ */
+export function schedstat(pid: number): [number, number] | undefined {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return Number.isFinite(run) && Number.isFinite(wait) ? [run!, wait!] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whole-machine CPU counters (all cores), in ticks. */
 export function machineCpu(): { busy: number; total: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
