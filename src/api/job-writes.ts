@@ -52,6 +52,7 @@ export class JobWrites {
 
   constructor(db: Queryable, opts: JobWritesOptions) {
     const common = { maxBatch: opts.maxBatch, key: (r: { jobId: string }) => r.jobId };
+    const executorPath = { ...common, maxInFlight: EXECUTOR_PATH_IN_FLIGHT };
     const onBatch = (kind: WriteKind) => (size: number) => opts.onBatch?.(kind, size);
     this.creates = new GroupCommit<JobToCreate, CreateJobResult>({
       maxBatch: opts.maxBatch, onBatch: onBatch('create'),
@@ -73,17 +74,17 @@ export class JobWrites {
       many: (rs) => jobRunMany(db, rs, opts.leaseMs),
     });
     this.completes = new GroupCommit<CompleteRequest, TransitionResult>({
-      ...common, maxInFlight: EXECUTOR_PATH_IN_FLIGHT, onBatch: onBatch('complete'),
+      ...executorPath, onBatch: onBatch('complete'),
       one: (r) => jobComplete(db, r.jobId, r.scope, r.fence, r.result, r.actor, r.inputs),
       many: (rs) => jobCompleteMany(db, rs),
     });
     this.fails = new GroupCommit<FailRequest, TransitionResult>({
-      ...common, maxInFlight: EXECUTOR_PATH_IN_FLIGHT, onBatch: onBatch('fail'),
+      ...executorPath, onBatch: onBatch('fail'),
       one: (r) => jobFail(db, r.jobId, r.scope, r.fence, { failure: r.failure, retryable: r.retryable, retry: opts.retry }, r.actor),
       many: (rs) => jobFailMany(db, rs, opts.retry),
     });
     this.heartbeats = new GroupCommit<HeartbeatRequest, TransitionResult>({
-      ...common, maxInFlight: EXECUTOR_PATH_IN_FLIGHT, onBatch: onBatch('heartbeat'),
+      ...executorPath, onBatch: onBatch('heartbeat'),
       one: (r) => jobHeartbeat(db, r.jobId, r.scope, r.fence, opts.leaseMs, r.progress, r.actor),
       many: (rs) => jobHeartbeatMany(db, rs, opts.leaseMs),
     });
